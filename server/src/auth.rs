@@ -1,0 +1,119 @@
+//! Who is calling: a user (HS256 JWT) or a producer (the service token).
+//!
+//! Missing, invalid or expired credentials are `401`; a valid credential of
+//! the wrong kind (a user token on `/v1/events`, the service token on a user
+//! endpoint) is `403` (API.md §2).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+
+/// The claims of a user token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub exp: u64,
+}
+
+#[derive(Clone)]
+pub struct Auth(Arc<AuthInner>);
+
+struct AuthInner {
+    decoding: DecodingKey,
+    encoding: EncodingKey,
+    validation: Validation,
+    service_token: String,
+}
+
+impl Auth {
+    pub fn new(jwt_secret: &str, service_token: &str) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        // Expiry is exact: a host refreshes tokens on `bell-auth-expired`.
+        validation.leeway = 0;
+        Auth(Arc::new(AuthInner {
+            decoding: DecodingKey::from_secret(jwt_secret.as_bytes()),
+            encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
+            validation,
+            service_token: service_token.to_owned(),
+        }))
+    }
+
+    /// The user id of a valid token.
+    pub fn user_of(&self, token: &str) -> Option<String> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.0.decoding, &self.0.validation).ok()?;
+        let sub = data.claims.sub;
+        (!sub.is_empty()).then_some(sub)
+    }
+
+    pub fn is_service_token(&self, token: &str) -> bool {
+        token.as_bytes().ct_eq(self.0.service_token.as_bytes()).into()
+    }
+
+    /// Mints a user token (demo pages, tests and benchmarks).
+    pub fn issue(&self, user_id: &str, valid_for_secs: u64) -> String {
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
+            + valid_for_secs;
+        let claims = Claims { sub: user_id.to_owned(), exp };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.0.encoding)
+            .expect("HS256 encoding cannot fail")
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The signed-in user of a widget request.
+#[derive(Clone, Debug)]
+pub struct User(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for User
+where
+    Auth: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
+        if let Some(user) = auth.user_of(token) {
+            return Ok(User(user));
+        }
+        if auth.is_service_token(token) {
+            return Err(AppError::Forbidden("the service token cannot act as a user"));
+        }
+        Err(AppError::Unauthorized("invalid_token"))
+    }
+}
+
+/// A producer holding the service token.
+#[derive(Clone, Copy, Debug)]
+pub struct Producer;
+
+impl<S: Send + Sync> FromRequestParts<S> for Producer
+where
+    Auth: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
+        if auth.is_service_token(token) {
+            return Ok(Producer);
+        }
+        if auth.user_of(token).is_some() {
+            return Err(AppError::Forbidden("user tokens cannot send events"));
+        }
+        Err(AppError::Unauthorized("invalid_token"))
+    }
+}

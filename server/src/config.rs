@@ -1,0 +1,109 @@
+//! Server configuration from the environment (API.md §1).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub jwt_secret: String,
+    pub service_token: String,
+    /// Hosts an absolute https link may point to (lower-case).
+    pub allowed_link_hosts: Vec<String>,
+    pub presence_ttl: Duration,
+    pub allowed_origins: Vec<String>,
+    pub widget_dir: PathBuf,
+    /// How often the retention purge runs.
+    pub purge_interval: Duration,
+    /// Rows deleted per purge statement, so no delete holds the writer long.
+    pub purge_batch: u32,
+    pub demo: bool,
+}
+
+/// The fixed secrets of `--demo` (never valid outside demo mode, which refuses
+/// to start without them being these).
+pub const DEMO_JWT_SECRET: &str = "demo-jwt-secret-not-for-production";
+pub const DEMO_SERVICE_TOKEN: &str = "demo-service-token";
+
+impl Config {
+    /// Reads the environment through `var` (a closure, so tests need not touch
+    /// the process environment).
+    pub fn from_env(demo: bool, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let list = |name: &str| -> Vec<String> {
+            get(name)
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        let secret = |name: &str, demo_value: &str| -> anyhow::Result<String> {
+            match get(name) {
+                Some(v) => Ok(v),
+                None if demo => Ok(demo_value.to_owned()),
+                None => bail!("{name} is not set: the server refuses to start without it (or run with --demo)"),
+            }
+        };
+        let secs = |name: &str, default: u64| -> anyhow::Result<Duration> {
+            match get(name) {
+                Some(v) => Ok(Duration::from_secs(v.parse().with_context(|| format!("{name} must be whole seconds"))?)),
+                None => Ok(Duration::from_secs(default)),
+            }
+        };
+        let listen = get("BELL_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        Ok(Config {
+            listen: listen.parse().with_context(|| format!("BELL_LISTEN: {listen:?} is not an address such as 127.0.0.1:8080"))?,
+            database_url: get("BELL_DATABASE_URL").unwrap_or_else(|| "sqlite://bell.db".into()),
+            jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
+            service_token: secret("BELL_SERVICE_TOKEN", DEMO_SERVICE_TOKEN)?,
+            allowed_link_hosts: list("BELL_ALLOWED_LINK_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            presence_ttl: secs("BELL_PRESENCE_TTL_SECS", 60)?,
+            allowed_origins: list("BELL_ALLOWED_ORIGINS"),
+            widget_dir: get("BELL_WIDGET_DIR").unwrap_or_else(|| "dist".into()).into(),
+            purge_interval: secs("BELL_PURGE_INTERVAL_SECS", 300)?,
+            purge_batch: 1000,
+            demo,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn refuses_to_start_without_secrets_unless_demo() {
+        let err = Config::from_env(false, env(&[("BELL_SERVICE_TOKEN", "s")])).unwrap_err();
+        assert!(err.to_string().contains("BELL_JWT_SECRET"), "{err}");
+        let err = Config::from_env(false, env(&[("BELL_JWT_SECRET", "j")])).unwrap_err();
+        assert!(err.to_string().contains("BELL_SERVICE_TOKEN"), "{err}");
+        let demo = Config::from_env(true, env(&[])).unwrap();
+        assert_eq!(demo.jwt_secret, DEMO_JWT_SECRET);
+    }
+
+    #[test]
+    fn reads_lists_and_defaults() {
+        let c = Config::from_env(
+            false,
+            env(&[
+                ("BELL_JWT_SECRET", "j"),
+                ("BELL_SERVICE_TOKEN", "s"),
+                ("BELL_ALLOWED_LINK_HOSTS", " App.Qontak.com, crm.qontak.com ,"),
+                ("BELL_ALLOWED_ORIGINS", "https://chat.qontak.com"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.allowed_link_hosts, ["app.qontak.com", "crm.qontak.com"]);
+        assert_eq!(c.allowed_origins, ["https://chat.qontak.com"]);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://bell.db");
+        assert_eq!(c.presence_ttl, Duration::from_secs(60));
+        assert!(Config::from_env(false, env(&[("BELL_JWT_SECRET", "j"), ("BELL_SERVICE_TOKEN", "s"), ("BELL_LISTEN", "nope")])).is_err());
+    }
+}

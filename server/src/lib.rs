@@ -1,0 +1,120 @@
+//! `bell-server`: the notification server behind the `<qontak-bell>` widget.
+//!
+//! `app(state)` builds the whole HTTP surface so tests can serve it on a
+//! loopback port; `start(config)` opens the store, starts the background
+//! tasks and serves. `main.rs` only reads the environment.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cursor;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod openapi;
+pub mod retention;
+pub mod routes;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use auth::Auth;
+pub use config::Config;
+pub use store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub auth: Auth,
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Auth {
+        state.auth.clone()
+    }
+}
+
+impl AppState {
+    pub async fn new(config: Config) -> anyhow::Result<AppState> {
+        let store = Store::open(&config.database_url).await?;
+        let auth = Auth::new(&config.jwt_secret, &config.service_token);
+        Ok(AppState { store, auth, config: Arc::new(config) })
+    }
+}
+
+/// The whole HTTP surface: API, OpenAPI document, health, widget files.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let widget = ServeDir::new(&state.config.widget_dir);
+    let cors = cors(&state.config.allowed_origins);
+    routes::router(state)
+        .nest_service("/widget", widget)
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: query strings may carry `access_token`.
+                .make_span_with(|req: &Request<_>| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store, starts the retention purge and serves on `config.listen`
+/// until `shutdown` resolves.
+pub async fn start(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let state = AppState::new(config).await?;
+    if state.config.demo {
+        demo::seed(&state).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let purge = tokio::spawn(retention::run(
+        state.store.clone(),
+        state.config.purge_interval,
+        state.config.purge_batch,
+    ));
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        purge.abort();
+        served
+    });
+    Ok(Running { addr, state, task })
+}

@@ -1,0 +1,2 @@
+//! The `<qontak-bell>` widget.
+pub use bell_protocol as protocol;
