@@ -28,7 +28,13 @@ impl UnreadCounts {
             .into_iter()
             .map(|t| {
                 let categories = t.categories().iter().map(|c| (*c, 0)).collect();
-                (t, TabCounts { total: 0, categories })
+                (
+                    t,
+                    TabCounts {
+                        total: 0,
+                        categories,
+                    },
+                )
             })
             .collect();
         UnreadCounts { total: 0, tabs }
@@ -58,11 +64,17 @@ mod tests {
         c.add(Tab::Inbox, Category::Deal, 5); // not an inbox category: ignored
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["total"], json!(2));
-        assert_eq!(v["tabs"]["inbox"], json!({"total": 2, "categories": {"assignment": 2, "resolved": 0, "contact": 0}}));
+        assert_eq!(
+            v["tabs"]["inbox"],
+            json!({"total": 2, "categories": {"assignment": 2, "resolved": 0, "contact": 0}})
+        );
         assert_eq!(
             v["tabs"]["general"]["categories"],
             json!({"reminder": 0, "mention": 0, "assignment": 0, "update": 0, "download_upload": 0})
         );
-        assert_eq!(v["tabs"]["approval"]["categories"], json!({"deal": 0, "expense": 0}));
+        assert_eq!(
+            v["tabs"]["approval"]["categories"],
+            json!({"deal": 0, "expense": 0})
+        );
     }
 }

@@ -15,6 +15,6 @@ pub mod query;
 pub use counts::{TabCounts, UnreadCounts};
 pub use error::{ErrorBody, ErrorDetail};
 pub use event::{IngestOutcome, NewEvent};
-pub use kind::{ArgSpec, ArgType, Category, KindSpec, Tab, KINDS};
+pub use kind::{ArgSpec, ArgType, Category, KINDS, KindSpec, Tab};
 pub use notification::{Actor, Notification};
 pub use query::{Page, ReadAll, ReadAllOutcome};

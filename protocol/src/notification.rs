@@ -38,9 +38,13 @@ pub struct Notification {
     /// The producer's arguments, rendered by the widget's Fluent message.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub args: Map<String, Value>,
+    /// A path on the host app or an https URL on an allowed host; `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub link: Option<String>,
     /// RFC 3339, UTC.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
     /// RFC 3339, UTC; `null` while unread.
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub read_at: Option<String>,
 }

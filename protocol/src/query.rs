@@ -15,6 +15,7 @@ pub const MAX_LIMIT: u32 = 100;
 pub struct Page {
     pub items: Vec<Notification>,
     /// Pass back as `cursor` for the next page; `null` on the last one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! Time as the store keeps it: epoch milliseconds, shown as RFC 3339 UTC.
 
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use bell_protocol::Tab;
 

@@ -1,8 +1,8 @@
 //! One error type for every handler: it becomes API.md §3's body.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bell_protocol::{ErrorBody, ErrorDetail};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,7 +12,12 @@ pub enum AppError {
     BadRequest(String),
     /// 422 (or 400 for query strings, see `Invalid::status`): a field is wrong.
     #[error("{message}")]
-    Invalid { status: StatusCode, code: &'static str, message: String, field: Option<String> },
+    Invalid {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     #[error("missing or invalid credentials")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -69,10 +74,19 @@ impl IntoResponse for AppError {
             AppError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string(), field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.to_string(),
+                field,
+            },
+        };
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }

@@ -33,14 +33,17 @@ pub async fn purge_expired(store: &Store, now: i64, batch: u32) -> anyhow::Resul
 
 /// Runs the purge every `interval` until the task is dropped.
 pub async fn run(store: Store, interval: Duration, batch: u32) {
-    let mut ticker = tokio::time::interval(interval);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         match purge_expired(&store, now_ms(), batch).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "retention purge"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "retention purge failed; retrying next interval"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "retention purge failed; retrying next interval"
+            ),
         }
     }
 }

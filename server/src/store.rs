@@ -11,7 +11,9 @@ use std::time::Duration;
 use anyhow::Context;
 use bell_protocol::{Actor, Category, IngestOutcome, Notification, Page, Tab, UnreadCounts};
 use serde_json::{Map, Value};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::clock::{retention_cutoff, rfc3339};
@@ -41,7 +43,8 @@ pub struct Ingested {
     pub stored: Vec<(String, Notification)>,
 }
 
-const COLUMNS: &str = "id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
+const COLUMNS: &str =
+    "id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
 
 /// `created_at` still inside its tab's retention, for queries across tabs.
 const RETAINED: &str = "created_at >= CASE tab WHEN 'inbox' THEN $2 ELSE $3 END";
@@ -68,8 +71,13 @@ impl Store {
             .connect_with(options.clone())
             .await
             .with_context(|| format!("opening {path}"))?;
-        sqlx::migrate!("./migrations/sqlite").run(&write).await.context("migrating the database")?;
-        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&write)
+            .await
+            .context("migrating the database")?;
+        let readers = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() * 2)
+            .max(4) as u32;
         let read = SqlitePoolOptions::new()
             .max_connections(readers)
             .connect_with(options.read_only(true))
@@ -110,11 +118,18 @@ impl Store {
                 suppressed: row.get::<i64, _>(1) as u32,
                 duplicate: true,
             };
-            return Ok(Ingested { outcome, stored: Vec::new() });
+            return Ok(Ingested {
+                outcome,
+                stored: Vec::new(),
+            });
         }
         let stored = insert_notifications(&mut tx, ev, &recipients).await?;
         tx.commit().await?;
-        let outcome = IngestOutcome { stored: stored.len() as u32, suppressed, duplicate: false };
+        let outcome = IngestOutcome {
+            stored: stored.len() as u32,
+            suppressed,
+            duplicate: false,
+        };
         Ok(Ingested { outcome, stored })
     }
 
@@ -124,9 +139,11 @@ impl Store {
         let mut tx = self.read.begin().await?;
         let snapshot = match q.after {
             Some(c) => c.snapshot,
-            None => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM notifications")
-                .fetch_one(&mut *tx)
-                .await?,
+            None => {
+                sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM notifications")
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
         };
         let mut sql = format!(
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND tab = $2 AND created_at >= $3 AND id <= $4"
@@ -140,19 +157,31 @@ impl Store {
             sql += " AND read_at IS NULL";
         }
         if q.after.is_some() {
-            sql += &format!(" AND created_at <= ${} AND (created_at < ${} OR id < ${})", n + 1, n + 1, n + 2);
+            sql += &format!(
+                " AND created_at <= ${} AND (created_at < ${} OR id < ${})",
+                n + 1,
+                n + 1,
+                n + 2
+            );
             n += 2;
         }
         sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT ${}", n + 1);
 
-        let mut query = sqlx::query(&sql).bind(user).bind(q.tab.as_str()).bind(retention_cutoff(q.tab, now)).bind(snapshot);
+        let mut query = sqlx::query(&sql)
+            .bind(user)
+            .bind(q.tab.as_str())
+            .bind(retention_cutoff(q.tab, now))
+            .bind(snapshot);
         if let Some(c) = q.category {
             query = query.bind(c.as_str());
         }
         if let Some(c) = q.after {
             query = query.bind(c.created_at).bind(c.id);
         }
-        let rows = query.bind(i64::from(q.limit) + 1).fetch_all(&mut *tx).await?;
+        let rows = query
+            .bind(i64::from(q.limit) + 1)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
 
         let more = rows.len() > q.limit as usize;
@@ -163,7 +192,14 @@ impl Store {
             items.push(notification_from_row(row)?);
         }
         let next_cursor = match (more, last) {
-            (true, Some((created_at, id))) => Some(Cursor { created_at, id, snapshot }.encode()),
+            (true, Some((created_at, id))) => Some(
+                Cursor {
+                    created_at,
+                    id,
+                    snapshot,
+                }
+                .encode(),
+            ),
             _ => None,
         };
         Ok(Page { items, next_cursor })
@@ -209,14 +245,16 @@ impl Store {
         if changed == 1 {
             return Ok(Some(true));
         }
-        let exists = sqlx::query(&format!("SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4"))
-            .bind(user)
-            .bind(inbox_cutoff)
-            .bind(other_cutoff)
-            .bind(id)
-            .fetch_optional(&self.write)
-            .await?
-            .is_some();
+        let exists = sqlx::query(&format!(
+            "SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4"
+        ))
+        .bind(user)
+        .bind(inbox_cutoff)
+        .bind(other_cutoff)
+        .bind(id)
+        .fetch_optional(&self.write)
+        .await?
+        .is_some();
         Ok(exists.then_some(false))
     }
 
@@ -268,7 +306,11 @@ impl Store {
 
     /// Forgets event ids older than the longest retention, in a batch.
     pub async fn purge_event_ids(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
-        let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+        let oldest_kept = Tab::ALL
+            .iter()
+            .map(|t| retention_cutoff(*t, now))
+            .min()
+            .unwrap_or(now);
         let deleted = sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 LIMIT $2)")
             .bind(oldest_kept)
             .bind(i64::from(batch))
@@ -353,7 +395,9 @@ fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notifi
     let actor = match row.get::<&str, _>("actor_type") {
         "user" => Actor::User {
             id: row.get::<Option<String>, _>("actor_id").unwrap_or_default(),
-            name: row.get::<Option<String>, _>("actor_name").unwrap_or_default(),
+            name: row
+                .get::<Option<String>, _>("actor_name")
+                .unwrap_or_default(),
         },
         _ => Actor::System,
     };
@@ -362,7 +406,8 @@ fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notifi
         id: row.get::<i64, _>("id").to_string(),
         kind: row.get("kind"),
         tab: Tab::parse(&tab).with_context(|| format!("stored tab {tab:?}"))?,
-        category: Category::parse(&category).with_context(|| format!("stored category {category:?}"))?,
+        category: Category::parse(&category)
+            .with_context(|| format!("stored category {category:?}"))?,
         actor,
         args,
         link: row.get("link"),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bell_server::{Config, Running};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub const SERVICE_TOKEN: &str = "test-service-token-3f9a";
 pub const JWT_SECRET: &str = "test-jwt-secret-8c21";
@@ -71,7 +71,13 @@ impl TestServer {
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = bearer {
             req = req.bearer_auth(t);
@@ -82,12 +88,17 @@ impl TestServer {
         let res = req.send().await.expect("request reaches the server");
         let status = res.status();
         let text = res.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
     pub async fn ingest(&self, event: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, "/v1/events", Some(SERVICE_TOKEN), Some(event)).await
+        self.call(Method::POST, "/v1/events", Some(SERVICE_TOKEN), Some(event))
+            .await
     }
 
     /// Ingests and insists it was accepted.
@@ -98,11 +109,18 @@ impl TestServer {
     }
 
     pub async fn get_as(&self, user: &str, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(&self.token(user)), None).await
+        self.call(Method::GET, path, Some(&self.token(user)), None)
+            .await
     }
 
-    pub async fn post_as(&self, user: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(&self.token(user)), body).await
+    pub async fn post_as(
+        &self,
+        user: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(&self.token(user)), body)
+            .await
     }
 
     /// Every item of a listing, following cursors.
@@ -132,12 +150,17 @@ impl TestServer {
 
     /// Opens the server's SQLite file directly, to check what is stored.
     pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display())).await.unwrap()
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap()
     }
 
     pub async fn row_count(&self, table: &str) -> i64 {
         let db = self.db().await;
-        let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.unwrap();
+        let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db)
+            .await
+            .unwrap();
         db.close().await;
         n
     }
@@ -189,5 +212,8 @@ pub fn days_ago(days: f64) -> String {
 }
 
 pub fn ids(items: &[Value]) -> Vec<String> {
-    items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
 }

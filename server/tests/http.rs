@@ -1,0 +1,284 @@
+//! The HTTP surface around the API: authentication answers, error bodies,
+//! health, CORS, request ids, and the binary's start-up and logs.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn token_with(secret: &str, sub: &str, exp_offset: i64) -> String {
+    let exp = (bell_server::clock::now_ms() / 1000 + exp_offset) as u64;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &bell_server::auth::Claims {
+            sub: sub.into(),
+            exp,
+        },
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn user_endpoints_answer_401_403_exactly() {
+    let s = TestServer::start().await;
+    let expired = token_with(JWT_SECRET, "u-2", -5);
+    let forged = token_with("another-secret", "u-2", 600);
+    let no_sub = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"exp": bell_server::clock::now_ms() / 1000 + 600}),
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let endpoints = [
+        (Method::GET, "/v1/notifications?tab=general", None),
+        (Method::GET, "/v1/notifications/unread-count", None),
+        (Method::POST, "/v1/notifications/1/read", None),
+        (
+            Method::POST,
+            "/v1/notifications/read-all",
+            Some(json!({"tab": "general"})),
+        ),
+    ];
+    for (method, path, body) in endpoints {
+        for bad in [
+            None,
+            Some("garbage"),
+            Some(expired.as_str()),
+            Some(forged.as_str()),
+            Some(no_sub.as_str()),
+        ] {
+            let (status, answer) = s.call(method.clone(), path, bad, body.clone()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {bad:?}"
+            );
+            assert!(answer["error"]["code"].is_string());
+        }
+        let (status, _) = s
+            .call(method.clone(), path, Some(SERVICE_TOKEN), body.clone())
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{method} {path} with the service token"
+        );
+    }
+    let valid = token_with(JWT_SECRET, "u-2", 600);
+    let (status, _) = s
+        .call(
+            Method::GET,
+            "/v1/notifications/unread-count",
+            Some(&valid),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // `Basic` is not a bearer token.
+    let res = s
+        .client
+        .get(s.url("/v1/notifications/unread-count"))
+        .basic_auth("u", Some("p"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_the_error_body() {
+    let s = TestServer::start().await;
+    let (status, body) = s.get_as("u-2", "/v1/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = s
+        .call(Method::DELETE, "/v1/events", Some(SERVICE_TOKEN), None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn healthz_reports_the_database() {
+    let s = TestServer::start().await;
+    let (status, body) = s.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"status": "ok", "database": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let s = TestServer::start().await;
+    let preflight = |origin: &'static str| {
+        s.client
+            .request(Method::OPTIONS, s.url("/v1/notifications/read-all"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let ok = preflight("https://chat.qontak.test").await.unwrap();
+    assert!(ok.status().is_success());
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://chat.qontak.test"
+    );
+    let allowed_headers = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+    let other = preflight("https://evil.test").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let get = s
+        .client
+        .get(s.url("/v1/notifications/unread-count"))
+        .bearer_auth(s.token("u-2"))
+        .header("origin", "https://crm.qontak.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get.headers()["access-control-allow-origin"],
+        "https://crm.qontak.test"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_keeps_a_given_one() {
+    let s = TestServer::start().await;
+    let res = s.client.get(s.url("/healthz")).send().await.unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a uuid: {id}");
+    let res = s
+        .client
+        .get(s.url("/healthz"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-me-42");
+}
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bell-server"))
+}
+
+#[test]
+fn the_binary_refuses_to_start_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary()
+        .current_dir(dir.path())
+        .env_remove("BELL_JWT_SECRET")
+        .env_remove("BELL_SERVICE_TOKEN")
+        .env("BELL_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BELL_JWT_SECRET"), "{stderr}");
+    assert!(!dir.path().join("bell.db").exists(), "nothing was created");
+}
+
+/// Runs the real binary, sends authenticated requests, stops it, and reads
+/// its log: every request is logged with its request id, no secret is.
+#[tokio::test]
+async fn the_binary_logs_requests_with_ids_and_never_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = binary()
+        .current_dir(dir.path())
+        .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BELL_JWT_SECRET", JWT_SECRET)
+        .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
+        .env(
+            "BELL_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("b.db").display()),
+        )
+        .env("BELL_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(up, "server came up");
+    let user_token = token_with(JWT_SECRET, "u-2", 600);
+    let res = client
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(SERVICE_TOKEN)
+        .header("x-request-id", "req-ingest-1")
+        .json(&event("log-1", "mention", "u-1", &["u-2"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let res = client
+        .get(format!(
+            "{base}/v1/notifications?tab=general&access_token={user_token}"
+        ))
+        .bearer_auth(&user_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // SIGTERM: a graceful stop.
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit: {status}");
+    let mut log = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("req-ingest-1"), "{log}");
+    assert!(
+        log.contains("/v1/events") && log.contains("status=202"),
+        "{log}"
+    );
+    for secret in [SERVICE_TOKEN, JWT_SECRET, user_token.as_str()] {
+        assert!(
+            !log.contains(secret),
+            "a secret leaked into the log:\n{log}"
+        );
+    }
+}
