@@ -28,13 +28,7 @@ impl UnreadCounts {
             .into_iter()
             .map(|t| {
                 let categories = t.categories().iter().map(|c| (*c, 0)).collect();
-                (
-                    t,
-                    TabCounts {
-                        total: 0,
-                        categories,
-                    },
-                )
+                (t, TabCounts { total: 0, categories })
             })
             .collect();
         UnreadCounts { total: 0, tabs }
@@ -72,9 +66,6 @@ mod tests {
             v["tabs"]["general"]["categories"],
             json!({"reminder": 0, "mention": 0, "assignment": 0, "update": 0, "download_upload": 0})
         );
-        assert_eq!(
-            v["tabs"]["approval"]["categories"],
-            json!({"deal": 0, "expense": 0})
-        );
+        assert_eq!(v["tabs"]["approval"]["categories"], json!({"deal": 0, "expense": 0}));
     }
 }

@@ -146,9 +146,7 @@ impl ArgType {
             (ArgType::Count, _) => Err("must be a whole number ≥ 0".into()),
             (ArgType::Number, Value::Number(_)) => Ok(()),
             (ArgType::Number, _) => Err("must be a number".into()),
-            (ArgType::Currency, Value::String(s))
-                if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) =>
-            {
+            (ArgType::Currency, Value::String(s)) if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) => {
                 Ok(())
             }
             (ArgType::Currency, _) => Err("must be an ISO 4217 currency code such as IDR".into()),
@@ -161,15 +159,8 @@ impl ArgType {
 /// parses timestamps fully where it needs their value.
 fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-    {
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
         return false;
     }
     if !matches!(b[10], b'T' | b't')
@@ -238,27 +229,12 @@ const fn arg(name: &'static str, ty: ArgType) -> ArgSpec {
     ArgSpec { name, ty }
 }
 
-const fn row(
-    name: &'static str,
-    tab: Tab,
-    category: Category,
-    args: &'static [ArgSpec],
-) -> KindSpec {
-    KindSpec {
-        name,
-        placement: Some((tab, category)),
-        args,
-        assignment: false,
-    }
+const fn row(name: &'static str, tab: Tab, category: Category, args: &'static [ArgSpec]) -> KindSpec {
+    KindSpec { name, placement: Some((tab, category)), args, assignment: false }
 }
 
 const fn assignment(name: &'static str, tab: Tab, args: &'static [ArgSpec]) -> KindSpec {
-    KindSpec {
-        name,
-        placement: Some((tab, Category::Assignment)),
-        args,
-        assignment: true,
-    }
+    KindSpec { name, placement: Some((tab, Category::Assignment)), args, assignment: true }
 }
 
 use ArgType::{Count, Currency, Number, OneOf, Text, Timestamp};
@@ -273,11 +249,7 @@ const TASK: &[ArgSpec] = &[arg("task_name", Text)];
 const FILE: &[ArgSpec] = &[arg("file_name", Text)];
 const CONTACT: &[ArgSpec] = &[arg("contact_name", Text)];
 const CONVERSATION: &[ArgSpec] = &[arg("contact_name", Text), arg("channel", Text)];
-const EXPENSE: &[ArgSpec] = &[
-    arg("expense_name", Text),
-    arg("amount", Number),
-    arg("currency", Currency),
-];
+const EXPENSE: &[ArgSpec] = &[arg("expense_name", Text), arg("amount", Number), arg("currency", Currency)];
 
 /// Every kind the server accepts (API.md §4).
 pub static KINDS: &[KindSpec] = &[
@@ -285,107 +257,44 @@ pub static KINDS: &[KindSpec] = &[
         "reminder.due",
         Tab::General,
         C::Reminder,
-        &[
-            arg("entity_type", OneOf(REMINDER_ENTITIES)),
-            arg("entity_name", Text),
-            arg("due_at", Timestamp),
-        ],
+        &[arg("entity_type", OneOf(REMINDER_ENTITIES)), arg("entity_name", Text), arg("due_at", Timestamp)],
     ),
-    row(
-        "mention",
-        Tab::General,
-        C::Mention,
-        &[
-            arg("entity_type", OneOf(MENTION_ENTITIES)),
-            arg("entity_name", Text),
-        ],
-    ),
+    row("mention", Tab::General, C::Mention, &[arg("entity_type", OneOf(MENTION_ENTITIES)), arg("entity_name", Text)]),
     assignment("deal.assigned", Tab::General, DEAL),
     assignment("ticket.assigned", Tab::General, TICKET),
     assignment("task.assigned", Tab::General, TASK),
-    assignment(
-        "task.checklist_assigned",
-        Tab::General,
-        &[arg("task_name", Text), arg("item_name", Text)],
-    ),
-    row(
-        "ticket.status_changed",
-        Tab::General,
-        C::Update,
-        &[arg("ticket_name", Text), arg("status", Text)],
-    ),
-    row(
-        "task.status_changed",
-        Tab::General,
-        C::Update,
-        &[arg("task_name", Text), arg("status", Text)],
-    ),
+    assignment("task.checklist_assigned", Tab::General, &[arg("task_name", Text), arg("item_name", Text)]),
+    row("ticket.status_changed", Tab::General, C::Update, &[arg("ticket_name", Text), arg("status", Text)]),
+    row("task.status_changed", Tab::General, C::Update, &[arg("task_name", Text), arg("status", Text)]),
     row(
         "automation.triggered",
         Tab::General,
         C::Update,
-        &[
-            arg("rule_name", Text),
-            arg("entity_type", OneOf(AUTOMATION_ENTITIES)),
-            arg("entity_name", Text),
-        ],
+        &[arg("rule_name", Text), arg("entity_type", OneOf(AUTOMATION_ENTITIES)), arg("entity_name", Text)],
     ),
-    row(
-        "export.completed",
-        Tab::General,
-        C::DownloadUpload,
-        &[arg("file_name", Text), arg("rows", Count)],
-    ),
+    row("export.completed", Tab::General, C::DownloadUpload, &[arg("file_name", Text), arg("rows", Count)]),
     row("export.failed", Tab::General, C::DownloadUpload, FILE),
     row(
         "import.completed",
         Tab::General,
         C::DownloadUpload,
-        &[
-            arg("file_name", Text),
-            arg("rows", Count),
-            arg("failed_rows", Count),
-        ],
+        &[arg("file_name", Text), arg("rows", Count), arg("failed_rows", Count)],
     ),
     row("import.failed", Tab::General, C::DownloadUpload, FILE),
     assignment("conversation.assigned", Tab::Inbox, CONVERSATION),
-    row(
-        "conversation.resolved",
-        Tab::Inbox,
-        C::Resolved,
-        CONVERSATION,
-    ),
+    row("conversation.resolved", Tab::Inbox, C::Resolved, CONVERSATION),
     row("contact.blocked", Tab::Inbox, C::Contact, CONTACT),
     row("contact.unblocked", Tab::Inbox, C::Contact, CONTACT),
     row("approval.deal.requested", Tab::Approval, C::Deal, DEAL),
     row("approval.deal.approved", Tab::Approval, C::Deal, DEAL),
     row("approval.deal.rejected", Tab::Approval, C::Deal, DEAL),
-    row(
-        "approval.expense.requested",
-        Tab::Approval,
-        C::Expense,
-        EXPENSE,
-    ),
-    row(
-        "approval.expense.approved",
-        Tab::Approval,
-        C::Expense,
-        EXPENSE,
-    ),
-    row(
-        "approval.expense.rejected",
-        Tab::Approval,
-        C::Expense,
-        EXPENSE,
-    ),
+    row("approval.expense.requested", Tab::Approval, C::Expense, EXPENSE),
+    row("approval.expense.approved", Tab::Approval, C::Expense, EXPENSE),
+    row("approval.expense.rejected", Tab::Approval, C::Expense, EXPENSE),
     KindSpec {
         name: "message.incoming",
         placement: None,
-        args: &[
-            arg("contact_name", Text),
-            arg("channel", Text),
-            arg("preview", Text),
-        ],
+        args: &[arg("contact_name", Text), arg("channel", Text), arg("preview", Text)],
         assignment: false,
     },
 ];
@@ -399,13 +308,7 @@ mod tests {
     fn every_kind_is_placed_in_a_category_of_its_tab() {
         for k in KINDS {
             if let Some((tab, category)) = k.placement {
-                assert!(
-                    tab.has_category(category),
-                    "{} is in {:?}/{:?}",
-                    k.name,
-                    tab,
-                    category
-                );
+                assert!(tab.has_category(category), "{} is in {:?}/{:?}", k.name, tab, category);
             }
         }
     }
@@ -417,12 +320,7 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), KINDS.len());
         for k in KINDS.iter().filter(|k| k.assignment) {
-            assert_eq!(
-                k.placement.map(|p| p.1),
-                Some(Category::Assignment),
-                "{}",
-                k.name
-            );
+            assert_eq!(k.placement.map(|p| p.1), Some(Category::Assignment), "{}", k.name);
         }
         assert_eq!(KINDS.iter().filter(|k| k.assignment).count(), 5);
     }
@@ -443,10 +341,7 @@ mod tests {
     #[test]
     fn message_ids_follow_the_kind_name() {
         assert_eq!(kind("deal.assigned").unwrap().message_id(), "deal-assigned");
-        assert_eq!(
-            kind("approval.expense.rejected").unwrap().message_id(),
-            "approval-expense-rejected"
-        );
+        assert_eq!(kind("approval.expense.rejected").unwrap().message_id(), "approval-expense-rejected");
         assert!(kind("deal.unknown").is_none());
     }
 
@@ -458,19 +353,10 @@ mod tests {
         assert!(Text.check(&json!("x".repeat(MAX_TEXT_ARG + 1))).is_err());
         assert!(OneOf(REMINDER_ENTITIES).check(&json!("deal")).is_ok());
         assert!(OneOf(REMINDER_ENTITIES).check(&json!("comment")).is_err());
-        for ok in [
-            "2026-11-24T08:15:00Z",
-            "2026-11-24T08:15:00.123+07:00",
-            "2026-11-24t08:15:00z",
-        ] {
+        for ok in ["2026-11-24T08:15:00Z", "2026-11-24T08:15:00.123+07:00", "2026-11-24t08:15:00z"] {
             assert!(Timestamp.check(&json!(ok)).is_ok(), "{ok}");
         }
-        for bad in [
-            "2026-11-24",
-            "2026-11-24T08:15:00",
-            "2026-11-24T08:15:00.Z",
-            "yesterday",
-        ] {
+        for bad in ["2026-11-24", "2026-11-24T08:15:00", "2026-11-24T08:15:00.Z", "yesterday"] {
             assert!(Timestamp.check(&json!(bad)).is_err(), "{bad}");
         }
         assert!(Count.check(&json!(12)).is_ok());

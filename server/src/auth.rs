@@ -47,46 +47,29 @@ impl Auth {
 
     /// The user id of a valid token.
     pub fn user_of(&self, token: &str) -> Option<String> {
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.0.decoding, &self.0.validation).ok()?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.0.decoding, &self.0.validation).ok()?;
         let sub = data.claims.sub;
         (!sub.is_empty()).then_some(sub)
     }
 
     pub fn is_service_token(&self, token: &str) -> bool {
-        token
-            .as_bytes()
-            .ct_eq(self.0.service_token.as_bytes())
-            .into()
+        token.as_bytes().ct_eq(self.0.service_token.as_bytes()).into()
     }
 
     /// Mints a user token (demo pages, tests and benchmarks).
     pub fn issue(&self, user_id: &str, valid_for_secs: u64) -> String {
-        let exp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs()
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
             + valid_for_secs;
-        let claims = Claims {
-            sub: user_id.to_owned(),
-            exp,
-        };
+        let claims = Claims { sub: user_id.to_owned(), exp };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.0.encoding)
             .expect("HS256 encoding cannot fail")
     }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The signed-in user of a widget request.
@@ -106,9 +89,7 @@ where
             return Ok(User(user));
         }
         if auth.is_service_token(token) {
-            return Err(AppError::Forbidden(
-                "the service token cannot act as a user",
-            ));
+            return Err(AppError::Forbidden("the service token cannot act as a user"));
         }
         Err(AppError::Unauthorized("invalid_token"))
     }

@@ -33,57 +33,37 @@ impl Config {
     /// Reads the environment through `var` (a closure, so tests need not touch
     /// the process environment).
     pub fn from_env(demo: bool, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
-        let get = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let list = |name: &str| -> Vec<String> {
             get(name)
-                .map(|v| {
-                    v.split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default()
         };
         let secret = |name: &str, demo_value: &str| -> anyhow::Result<String> {
             match get(name) {
                 Some(v) => Ok(v),
                 None if demo => Ok(demo_value.to_owned()),
-                None => bail!(
-                    "{name} is not set: the server refuses to start without it (or run with --demo)"
-                ),
+                None => bail!("{name} is not set: the server refuses to start without it (or run with --demo)"),
             }
         };
         let secs = |name: &str, default: u64| -> anyhow::Result<Duration> {
             match get(name) {
-                Some(v) => {
-                    Ok(Duration::from_secs(v.parse().with_context(|| {
-                        format!("{name} must be whole seconds")
-                    })?))
-                }
+                Some(v) => Ok(Duration::from_secs(v.parse().with_context(|| format!("{name} must be whole seconds"))?)),
                 None => Ok(Duration::from_secs(default)),
             }
         };
         let listen = get("BELL_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         Ok(Config {
-            listen: listen.parse().with_context(|| {
-                format!("BELL_LISTEN: {listen:?} is not an address such as 127.0.0.1:8080")
-            })?,
+            listen: listen
+                .parse()
+                .with_context(|| format!("BELL_LISTEN: {listen:?} is not an address such as 127.0.0.1:8080"))?,
             database_url: get("BELL_DATABASE_URL").unwrap_or_else(|| "sqlite://bell.db".into()),
             jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
             service_token: secret("BELL_SERVICE_TOKEN", DEMO_SERVICE_TOKEN)?,
-            allowed_link_hosts: list("BELL_ALLOWED_LINK_HOSTS")
-                .into_iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
+            allowed_link_hosts: list("BELL_ALLOWED_LINK_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             presence_ttl: secs("BELL_PRESENCE_TTL_SECS", 60)?,
             allowed_origins: list("BELL_ALLOWED_ORIGINS"),
-            widget_dir: get("BELL_WIDGET_DIR")
-                .unwrap_or_else(|| "dist".into())
-                .into(),
+            widget_dir: get("BELL_WIDGET_DIR").unwrap_or_else(|| "dist".into()).into(),
             purge_interval: secs("BELL_PURGE_INTERVAL_SECS", 300)?,
             purge_batch: 1000,
             demo,
@@ -96,12 +76,7 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
     }
 
     #[test]
@@ -121,10 +96,7 @@ mod tests {
             env(&[
                 ("BELL_JWT_SECRET", "j"),
                 ("BELL_SERVICE_TOKEN", "s"),
-                (
-                    "BELL_ALLOWED_LINK_HOSTS",
-                    " App.Qontak.com, crm.qontak.com ,",
-                ),
+                ("BELL_ALLOWED_LINK_HOSTS", " App.Qontak.com, crm.qontak.com ,"),
                 ("BELL_ALLOWED_ORIGINS", "https://chat.qontak.com"),
             ]),
         )
@@ -137,11 +109,7 @@ mod tests {
         assert!(
             Config::from_env(
                 false,
-                env(&[
-                    ("BELL_JWT_SECRET", "j"),
-                    ("BELL_SERVICE_TOKEN", "s"),
-                    ("BELL_LISTEN", "nope")
-                ])
+                env(&[("BELL_JWT_SECRET", "j"), ("BELL_SERVICE_TOKEN", "s"), ("BELL_LISTEN", "nope")])
             )
             .is_err()
         );

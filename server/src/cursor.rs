@@ -18,21 +18,14 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!(
-            "v1.{}.{}.{}",
-            self.created_at, self.id, self.snapshot
-        ))
+        URL_SAFE_NO_PAD.encode(format!("v1.{}.{}.{}", self.created_at, self.id, self.snapshot))
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
         let mut parts = raw.strip_prefix("v1.")?.split('.');
         let mut next = || parts.next()?.parse::<i64>().ok();
-        let cursor = Cursor {
-            created_at: next()?,
-            id: next()?,
-            snapshot: next()?,
-        };
+        let cursor = Cursor { created_at: next()?, id: next()?, snapshot: next()? };
         (parts.next().is_none() && cursor.id > 0 && cursor.snapshot >= cursor.id).then_some(cursor)
     }
 }
@@ -43,11 +36,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_garbage() {
-        let c = Cursor {
-            created_at: 1_700_000_000_123,
-            id: 42,
-            snapshot: 99,
-        };
+        let c = Cursor { created_at: 1_700_000_000_123, id: 42, snapshot: 99 };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("not a cursor"), None);
         assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v1.1.2")), None);

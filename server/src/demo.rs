@@ -9,12 +9,8 @@ use crate::clock::{DAY_MS, now_ms};
 use crate::ingest;
 
 /// The demo's people: `(id, name)`. The first is the signed-in user of the demo pages.
-pub const USERS: &[(&str, &str)] = &[
-    ("u-1", "Ayu Lestari"),
-    ("u-2", "Budi Santoso"),
-    ("u-3", "Citra Dewi"),
-    ("u-4", "Dimas Pratama"),
-];
+pub const USERS: &[(&str, &str)] =
+    &[("u-1", "Ayu Lestari"), ("u-2", "Budi Santoso"), ("u-3", "Citra Dewi"), ("u-4", "Dimas Pratama")];
 
 /// Seeds a varied history for every demo user: each tab and category, read
 /// and unread, from a few minutes to several days ago.
@@ -95,13 +91,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         .store
         .page(
             USERS[0].0,
-            &crate::store::ListQuery {
-                tab: Tab::General,
-                category: None,
-                unread_only: false,
-                limit: 1,
-                after: None,
-            },
+            &crate::store::ListQuery { tab: Tab::General, category: None, unread_only: false, limit: 1, after: None },
             now,
         )
         .await?;

@@ -12,12 +12,7 @@ pub enum AppError {
     BadRequest(String),
     /// 422 (or 400 for query strings, see `Invalid::status`): a field is wrong.
     #[error("{message}")]
-    Invalid {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    Invalid { status: StatusCode, code: &'static str, message: String, field: Option<String> },
     #[error("missing or invalid credentials")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -74,19 +69,10 @@ impl IntoResponse for AppError {
             AppError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message: self.to_string(),
-                field,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string(), field } };
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                "www-authenticate",
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+            res.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
         }
         res
     }

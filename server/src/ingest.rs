@@ -61,40 +61,24 @@ fn missing(field: &str) -> AppError {
 }
 
 fn wrong_type(field: &str, expected: &str) -> AppError {
-    AppError::field(
-        "invalid_type",
-        field,
-        format!("`{field}` must be {expected}"),
-    )
+    AppError::field("invalid_type", field, format!("`{field}` must be {expected}"))
 }
 
 fn invalid(field: &str, why: impl std::fmt::Display) -> AppError {
     AppError::field("invalid_value", field, format!("`{field}` {why}"))
 }
 
-fn unknown_fields(
-    obj: &Map<String, Value>,
-    prefix: &str,
-    allowed: &[&str],
-) -> Result<(), AppError> {
+fn unknown_fields(obj: &Map<String, Value>, prefix: &str, allowed: &[&str]) -> Result<(), AppError> {
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => {
             let field = format!("{prefix}{k}");
-            Err(AppError::field(
-                "unknown_field",
-                &field,
-                format!("`{field}` is not a field of this object"),
-            ))
+            Err(AppError::field("unknown_field", &field, format!("`{field}` is not a field of this object")))
         }
         None => Ok(()),
     }
 }
 
-fn required_str<'a>(
-    obj: &'a Map<String, Value>,
-    field: &str,
-    path: &str,
-) -> Result<&'a str, AppError> {
+fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, path: &str) -> Result<&'a str, AppError> {
     match obj.get(field) {
         None | Some(Value::Null) => Err(missing(path)),
         Some(Value::String(s)) => Ok(s),
@@ -114,8 +98,7 @@ fn optional_str<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<Option<&
 pub fn is_user_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'@' | b'-'))
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'@' | b'-'))
 }
 
 /// A link is a path on the host app (`/deals/42`) or an https URL on one of
@@ -134,22 +117,16 @@ pub fn check_link(link: &str, hosts: &[String]) -> Result<(), String> {
         }
         return Ok(());
     }
-    let url = url::Url::parse(link)
-        .map_err(|_| "must be a path starting with `/` or an https URL".to_string())?;
+    let url = url::Url::parse(link).map_err(|_| "must be a path starting with `/` or an https URL".to_string())?;
     if url.scheme() != "https" {
-        return Err(format!(
-            "must be a relative path or https, not `{}:`",
-            url.scheme()
-        ));
+        return Err(format!("must be a relative path or https, not `{}:`", url.scheme()));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("must not carry credentials".into());
     }
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if !hosts.contains(&host) {
-        return Err(format!(
-            "points to `{host}`, which is not an allowed link host"
-        ));
+        return Err(format!("points to `{host}`, which is not an allowed link host"));
     }
     Ok(())
 }
@@ -162,22 +139,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// Checks an event body; `now` is the arrival time in epoch milliseconds.
 pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEvent, AppError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| wrong_type("body", "a JSON object"))?;
-    unknown_fields(
-        obj,
-        "",
-        &[
-            "id",
-            "kind",
-            "actor",
-            "recipients",
-            "args",
-            "link",
-            "occurred_at",
-        ],
-    )?;
+    let obj = body.as_object().ok_or_else(|| wrong_type("body", "a JSON object"))?;
+    unknown_fields(obj, "", &["id", "kind", "actor", "recipients", "args", "link", "occurred_at"])?;
 
     let id = required_str(obj, "id", "id")?;
     if id.trim().is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
@@ -185,13 +148,8 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
     }
 
     let kind_name = required_str(obj, "kind", "kind")?;
-    let spec = kind::kind(kind_name).ok_or_else(|| {
-        AppError::field(
-            "unknown_kind",
-            "kind",
-            format!("`{kind_name}` is not a known kind"),
-        )
-    })?;
+    let spec = kind::kind(kind_name)
+        .ok_or_else(|| AppError::field("unknown_kind", "kind", format!("`{kind_name}` is not a known kind")))?;
 
     let actor = match obj.get("actor") {
         None | Some(Value::Null) => return Err(missing("actor")),
@@ -204,19 +162,11 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
                 unknown_fields(a, "actor.", &["type", "id", "name"])?;
                 let id = required_str(a, "id", "actor.id")?;
                 if !is_user_id(id) {
-                    return Err(invalid(
-                        "actor.id",
-                        "must be 1–128 letters, digits or `._:@-`",
-                    ));
+                    return Err(invalid("actor.id", "must be 1–128 letters, digits or `._:@-`"));
                 }
                 let name = required_str(a, "name", "actor.name")?;
-                ArgType::Text
-                    .check(&Value::String(name.into()))
-                    .map_err(|e| invalid("actor.name", e))?;
-                Actor::User {
-                    id: id.into(),
-                    name: name.into(),
-                }
+                ArgType::Text.check(&Value::String(name.into())).map_err(|e| invalid("actor.name", e))?;
+                Actor::User { id: id.into(), name: name.into() }
             }
             _ => return Err(invalid("actor.type", "must be `user` or `system`")),
         },
@@ -229,17 +179,12 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
         Some(_) => return Err(wrong_type("recipients", "an array of user ids")),
     };
     if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
-        return Err(invalid(
-            "recipients",
-            format!("must name 1–{MAX_RECIPIENTS} users"),
-        ));
+        return Err(invalid("recipients", format!("must name 1–{MAX_RECIPIENTS} users")));
     }
     let mut distinct: Vec<String> = Vec::with_capacity(recipients.len());
     for (i, r) in recipients.iter().enumerate() {
         let field = format!("recipients.{i}");
-        let r = r
-            .as_str()
-            .ok_or_else(|| wrong_type(&field, "a user id string"))?;
+        let r = r.as_str().ok_or_else(|| wrong_type(&field, "a user id string"))?;
         if !is_user_id(r) {
             return Err(AppError::field(
                 "invalid_recipient",
@@ -263,11 +208,7 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
             None | Some(Value::Null) => return Err(missing(&field)),
             Some(v) => spec_arg.ty.check(v).map_err(|why| {
                 let expects_number = matches!(spec_arg.ty, ArgType::Count | ArgType::Number);
-                let code = if expects_number == v.is_number() {
-                    "invalid_value"
-                } else {
-                    "invalid_type"
-                };
+                let code = if expects_number == v.is_number() { "invalid_value" } else { "invalid_type" };
                 AppError::field(code, &field, format!("`{field}` {why}"))
             })?,
         }
@@ -277,15 +218,12 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
 
     let link = optional_str(obj, "link")?;
     if let Some(link) = link {
-        check_link(link, link_hosts)
-            .map_err(|why| AppError::field("invalid_link", "link", format!("`link` {why}")))?;
+        check_link(link, link_hosts).map_err(|why| AppError::field("invalid_link", "link", format!("`link` {why}")))?;
     }
 
     let created_at = match optional_str(obj, "occurred_at")? {
         None => now,
-        Some(s) => parse_time(s)
-            .ok_or_else(|| invalid("occurred_at", "must be an RFC 3339 date-time"))?
-            .min(now),
+        Some(s) => parse_time(s).ok_or_else(|| invalid("occurred_at", "must be an RFC 3339 date-time"))?.min(now),
     };
 
     Ok(ValidEvent {
@@ -309,12 +247,7 @@ mod tests {
 
     #[test]
     fn links_relative_or_https_on_allowed_hosts() {
-        for ok in [
-            "/deals/42",
-            "/inbox?room=7#m",
-            "https://app.qontak.com/deals/1",
-            "https://APP.qontak.com/x",
-        ] {
+        for ok in ["/deals/42", "/inbox?room=7#m", "https://app.qontak.com/deals/1", "https://APP.qontak.com/x"] {
             assert_eq!(check_link(ok, &hosts()), Ok(()), "{ok}");
         }
         for bad in [

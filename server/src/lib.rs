@@ -50,11 +50,7 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
-        Ok(AppState {
-            store,
-            auth,
-            config: Arc::new(config),
-        })
+        Ok(AppState { store, auth, config: Arc::new(config) })
     }
 }
 
@@ -81,18 +77,11 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
-    let origins: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            HeaderName::from_static("last-event-id"),
-        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")])
         .expose_headers([HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(3600))
 }
@@ -116,16 +105,11 @@ pub async fn start(
     }
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
-    let purge = tokio::spawn(retention::run(
-        state.store.clone(),
-        state.config.purge_interval,
-        state.config.purge_batch,
-    ));
+    let purge =
+        tokio::spawn(retention::run(state.store.clone(), state.config.purge_interval, state.config.purge_batch));
     let router = app(state.clone());
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         purge.abort();
         served
     });

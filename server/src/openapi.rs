@@ -19,12 +19,7 @@ impl Modify for Security {
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "user_token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
         components.add_security_scheme(
             "service_token",

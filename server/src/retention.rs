@@ -40,10 +40,7 @@ pub async fn run(store: Store, interval: Duration, batch: u32) {
         match purge_expired(&store, now_ms(), batch).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "retention purge"),
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "retention purge failed; retrying next interval"
-            ),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "retention purge failed; retrying next interval"),
         }
     }
 }

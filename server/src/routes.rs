@@ -9,9 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use bell_protocol::query::{DEFAULT_LIMIT, MAX_LIMIT};
-use bell_protocol::{
-    Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Tab, UnreadCounts,
-};
+use bell_protocol::{Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Tab, UnreadCounts};
 use serde_json::{Map, Value};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -45,10 +43,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let api = std::sync::Arc::new(api);
     api_router
-        .route(
-            "/openapi.json",
-            get(move || std::future::ready(Json(api.as_ref().clone()))),
-        )
+        .route("/openapi.json", get(move || std::future::ready(Json(api.as_ref().clone()))))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)
@@ -60,8 +55,7 @@ fn json_body(body: Result<Bytes, BytesRejection>) -> AppResult<Value> {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(MAX_EVENT_BYTES),
         _ => AppError::BadRequest(rejection.body_text()),
     })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))
 }
 
 /// Ingest a producer's event.
@@ -87,12 +81,8 @@ async fn ingest_event(
     let body = json_body(body)?;
     let now = now_ms();
     let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
-    let ingested = state.store.ingest(&event, now).await?;
-    let status = if ingested.outcome.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::ACCEPTED
-    };
+    let ingested = state.store.ingest(event, now).await?;
+    let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(ingested.outcome)))
 }
 
@@ -119,57 +109,27 @@ fn query_error(field: &str, message: String) -> AppError {
 
 fn parse_list_query(raw: Option<&str>) -> AppResult<ListQuery> {
     let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
     let tab = match get("tab") {
         None => {
-            return Err(AppError::field(
-                "missing_field",
-                "tab",
-                "`tab` is required: general, inbox or approval",
-            ));
+            return Err(AppError::field("missing_field", "tab", "`tab` is required: general, inbox or approval"));
         }
-        Some(t) => Tab::parse(t).ok_or_else(|| {
-            query_error(
-                "tab",
-                format!("`tab` must be general, inbox or approval, not {t:?}"),
-            )
-        })?,
+        Some(t) => Tab::parse(t)
+            .ok_or_else(|| query_error("tab", format!("`tab` must be general, inbox or approval, not {t:?}")))?,
     };
     let category = match get("category") {
         None => None,
-        Some(c) => Some(
-            Category::parse(c)
-                .filter(|c| tab.has_category(*c))
-                .ok_or_else(|| {
-                    let names: Vec<_> = tab.categories().iter().map(|c| c.as_str()).collect();
-                    query_error(
-                        "category",
-                        format!(
-                            "`category` of tab {} must be one of: {}",
-                            tab.as_str(),
-                            names.join(", ")
-                        ),
-                    )
-                })?,
-        ),
+        Some(c) => Some(Category::parse(c).filter(|c| tab.has_category(*c)).ok_or_else(|| {
+            let names: Vec<_> = tab.categories().iter().map(|c| c.as_str()).collect();
+            query_error("category", format!("`category` of tab {} must be one of: {}", tab.as_str(), names.join(", ")))
+        })?),
     };
     let unread_only = match get("unread_only") {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") => true,
         Some(v) => {
-            return Err(query_error(
-                "unread_only",
-                format!("`unread_only` must be true or false, not {v:?}"),
-            ));
+            return Err(query_error("unread_only", format!("`unread_only` must be true or false, not {v:?}")));
         }
     };
     let limit = match get("limit") {
@@ -178,30 +138,15 @@ fn parse_list_query(raw: Option<&str>) -> AppResult<ListQuery> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                query_error(
-                    "limit",
-                    format!("`limit` must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?,
+            .ok_or_else(|| query_error("limit", format!("`limit` must be a whole number from 1 to {MAX_LIMIT}")))?,
     };
     let after = match get("cursor") {
         None => None,
         Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
-            AppError::field(
-                "invalid_cursor",
-                "cursor",
-                "`cursor` must be a `next_cursor` this server returned",
-            )
+            AppError::field("invalid_cursor", "cursor", "`cursor` must be a `next_cursor` this server returned")
         })?),
     };
-    Ok(ListQuery {
-        tab,
-        category,
-        unread_only,
-        limit,
-        after,
-    })
+    Ok(ListQuery { tab, category, unread_only, limit, after })
 }
 
 /// One page of the caller's notifications in a tab, newest first.
@@ -230,10 +175,7 @@ async fn list_notifications(
     security(("user_token" = [])),
     responses((status = 200, body = UnreadCounts), (status = 401, body = ErrorBody))
 )]
-async fn unread_count(
-    State(state): State<AppState>,
-    User(user): User,
-) -> AppResult<Json<UnreadCounts>> {
+async fn unread_count(State(state): State<AppState>, User(user): User) -> AppResult<Json<UnreadCounts>> {
     Ok(Json(state.store.unread_counts(&user, now_ms()).await?))
 }
 
@@ -248,16 +190,8 @@ async fn unread_count(
         (status = 404, description = "No such notification of the caller's", body = ErrorBody),
     )
 )]
-async fn mark_read(
-    State(state): State<AppState>,
-    User(user): User,
-    Path(id): Path<String>,
-) -> AppResult<StatusCode> {
-    let id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)?;
+async fn mark_read(State(state): State<AppState>, User(user): User, Path(id): Path<String>) -> AppResult<StatusCode> {
+    let id = id.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)?;
     match state.store.mark_read(&user, id, now_ms()).await? {
         Some(_) => Ok(StatusCode::NO_CONTENT),
         None => Err(AppError::NotFound),
@@ -265,75 +199,42 @@ async fn mark_read(
 }
 
 fn parse_read_all(body: &Value) -> AppResult<ReadAll> {
-    let obj: &Map<String, Value> = body
-        .as_object()
-        .ok_or_else(|| AppError::field("invalid_type", "body", "the body must be a JSON object"))?;
-    if let Some(k) = obj
-        .keys()
-        .find(|k| !["tab", "category", "up_to"].contains(&k.as_str()))
-    {
-        return Err(AppError::field(
-            "unknown_field",
-            k.as_str(),
-            format!("`{k}` is not a field of read-all"),
-        ));
+    let obj: &Map<String, Value> =
+        body.as_object().ok_or_else(|| AppError::field("invalid_type", "body", "the body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| !["tab", "category", "up_to"].contains(&k.as_str())) {
+        return Err(AppError::field("unknown_field", k.as_str(), format!("`{k}` is not a field of read-all")));
     }
     let tab = match obj.get("tab") {
         None | Some(Value::Null) => {
             return Err(AppError::field("missing_field", "tab", "`tab` is required"));
         }
-        Some(Value::String(t)) => Tab::parse(t).ok_or_else(|| {
-            AppError::field(
-                "invalid_value",
-                "tab",
-                "`tab` must be general, inbox or approval",
-            )
-        })?,
+        Some(Value::String(t)) => Tab::parse(t)
+            .ok_or_else(|| AppError::field("invalid_value", "tab", "`tab` must be general, inbox or approval"))?,
         Some(_) => {
-            return Err(AppError::field(
-                "invalid_type",
-                "tab",
-                "`tab` must be a string",
-            ));
+            return Err(AppError::field("invalid_type", "tab", "`tab` must be a string"));
         }
     };
     let category = match obj.get("category") {
         None | Some(Value::Null) => None,
-        Some(Value::String(c)) => Some(
-            Category::parse(c)
-                .filter(|c| tab.has_category(*c))
-                .ok_or_else(|| {
-                    AppError::field(
-                        "invalid_value",
-                        "category",
-                        format!("`category` is not a category of tab {}", tab.as_str()),
-                    )
-                })?,
-        ),
-        Some(_) => {
-            return Err(AppError::field(
-                "invalid_type",
+        Some(Value::String(c)) => Some(Category::parse(c).filter(|c| tab.has_category(*c)).ok_or_else(|| {
+            AppError::field(
+                "invalid_value",
                 "category",
-                "`category` must be a string or null",
-            ));
+                format!("`category` is not a category of tab {}", tab.as_str()),
+            )
+        })?),
+        Some(_) => {
+            return Err(AppError::field("invalid_type", "category", "`category` must be a string or null"));
         }
     };
     let up_to = match obj.get("up_to") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            return Err(AppError::field(
-                "invalid_type",
-                "up_to",
-                "`up_to` must be a notification id or null",
-            ));
+            return Err(AppError::field("invalid_type", "up_to", "`up_to` must be a notification id or null"));
         }
     };
-    Ok(ReadAll {
-        tab,
-        category,
-        up_to,
-    })
+    Ok(ReadAll { tab, category, up_to })
 }
 
 /// Mark read every unread notification of a tab (and category) that arrived
@@ -355,20 +256,14 @@ async fn read_all(
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Json<ReadAllOutcome>> {
     let request = parse_read_all(&json_body(body)?)?;
-    let up_to = match &request.up_to {
-        None => None,
-        Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            AppError::field(
-                "invalid_value",
-                "up_to",
-                "`up_to` must be the id of a notification",
-            )
-        })?),
-    };
-    let marked = state
-        .store
-        .read_all(&user, request.tab, request.category, up_to, now_ms())
-        .await?;
+    let up_to =
+        match &request.up_to {
+            None => None,
+            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                AppError::field("invalid_value", "up_to", "`up_to` must be the id of a notification")
+            })?),
+        };
+    let marked = state.store.read_all(&user, request.tab, request.category, up_to, now_ms()).await?;
     Ok(Json(ReadAllOutcome { marked }))
 }
 
@@ -391,22 +286,10 @@ struct Health {
 )]
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database: "ok",
-            }),
-        ),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok" })),
         Err(e) => {
             tracing::warn!(error = format!("{e:#}"), "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health {
-                    status: "degraded",
-                    database: "unreachable",
-                }),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "unreachable" }))
         }
     }
 }

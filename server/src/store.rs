@@ -11,10 +11,11 @@ use std::time::Duration;
 use anyhow::Context;
 use bell_protocol::{Actor, Category, IngestOutcome, Notification, Page, Tab, UnreadCounts};
 use serde_json::{Map, Value};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{retention_cutoff, rfc3339};
 use crate::cursor::Cursor;
@@ -24,6 +25,16 @@ use crate::ingest::ValidEvent;
 pub struct Store {
     write: SqlitePool,
     read: SqlitePool,
+    ingest_queue: mpsc::Sender<IngestJob>,
+}
+
+/// Events committed together at most (group commit).
+const MAX_INGEST_BATCH: usize = 256;
+
+struct IngestJob {
+    event: ValidEvent,
+    now: i64,
+    reply: oneshot::Sender<anyhow::Result<Ingested>>,
 }
 
 /// What a list request asks for.
@@ -43,8 +54,7 @@ pub struct Ingested {
     pub stored: Vec<(String, Notification)>,
 }
 
-const COLUMNS: &str =
-    "id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
+const COLUMNS: &str = "id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
 
 /// `created_at` still inside its tab's retention, for queries across tabs.
 const RETAINED: &str = "created_at >= CASE tab WHEN 'inbox' THEN $2 ELSE $3 END";
@@ -64,25 +74,24 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("mmap_size", "268435456")
+            .pragma("journal_size_limit", "67108864");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            // Checkpoints run beside the writer (`checkpoint_loop`), not inside its commits.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .with_context(|| format!("opening {path}"))?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&write)
-            .await
-            .context("migrating the database")?;
-        let readers = std::thread::available_parallelism()
-            .map_or(4, |n| n.get() * 2)
-            .max(4) as u32;
-        let read = SqlitePoolOptions::new()
-            .max_connections(readers)
-            .connect_with(options.read_only(true))
-            .await?;
-        Ok(Store { write, read })
+        sqlx::migrate!("./migrations/sqlite").run(&write).await.context("migrating the database")?;
+        let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        tokio::spawn(checkpoint_loop(checkpointer));
+        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
+        let read = SqlitePoolOptions::new().max_connections(readers).connect_with(options.read_only(true)).await?;
+        let (ingest_queue, jobs) = mpsc::channel(4 * MAX_INGEST_BATCH);
+        tokio::spawn(ingest_loop(write.clone(), jobs));
+        Ok(Store { write, read, ingest_queue })
     }
 
     /// Checks the database answers (for `/healthz`).
@@ -91,46 +100,16 @@ impl Store {
         Ok(())
     }
 
-    /// Stores one event for all its recipients in one transaction, or nothing
-    /// when its id was seen before.
-    pub async fn ingest(&self, ev: &ValidEvent, now: i64) -> anyhow::Result<Ingested> {
-        let (recipients, suppressed) = ev.stored_recipients();
-        let mut tx = self.write.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO events (id, received_at, stored, suppressed) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&ev.id)
-        .bind(now)
-        .bind(recipients.len() as i64)
-        .bind(i64::from(suppressed))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !fresh {
-            let row = sqlx::query("SELECT stored, suppressed FROM events WHERE id = $1")
-                .bind(&ev.id)
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.rollback().await?;
-            let outcome = IngestOutcome {
-                stored: row.get::<i64, _>(0) as u32,
-                suppressed: row.get::<i64, _>(1) as u32,
-                duplicate: true,
-            };
-            return Ok(Ingested {
-                outcome,
-                stored: Vec::new(),
-            });
-        }
-        let stored = insert_notifications(&mut tx, ev, &recipients).await?;
-        tx.commit().await?;
-        let outcome = IngestOutcome {
-            stored: stored.len() as u32,
-            suppressed,
-            duplicate: false,
-        };
-        Ok(Ingested { outcome, stored })
+    /// Stores one event for all its recipients, or nothing when its id was
+    /// seen before. Events arriving together are committed in one
+    /// transaction (group commit): one WAL write for many events.
+    pub async fn ingest(&self, event: ValidEvent, now: i64) -> anyhow::Result<Ingested> {
+        let (reply, answer) = oneshot::channel();
+        self.ingest_queue
+            .send(IngestJob { event, now, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("the ingest writer has stopped"))?;
+        answer.await.map_err(|_| anyhow::anyhow!("the ingest writer dropped a job"))?
     }
 
     /// One page of a user's tab, newest first.
@@ -157,31 +136,20 @@ impl Store {
             sql += " AND read_at IS NULL";
         }
         if q.after.is_some() {
-            sql += &format!(
-                " AND created_at <= ${} AND (created_at < ${} OR id < ${})",
-                n + 1,
-                n + 1,
-                n + 2
-            );
+            sql += &format!(" AND created_at <= ${} AND (created_at < ${} OR id < ${})", n + 1, n + 1, n + 2);
             n += 2;
         }
         sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT ${}", n + 1);
 
-        let mut query = sqlx::query(&sql)
-            .bind(user)
-            .bind(q.tab.as_str())
-            .bind(retention_cutoff(q.tab, now))
-            .bind(snapshot);
+        let mut query =
+            sqlx::query(&sql).bind(user).bind(q.tab.as_str()).bind(retention_cutoff(q.tab, now)).bind(snapshot);
         if let Some(c) = q.category {
             query = query.bind(c.as_str());
         }
         if let Some(c) = q.after {
             query = query.bind(c.created_at).bind(c.id);
         }
-        let rows = query
-            .bind(i64::from(q.limit) + 1)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = query.bind(i64::from(q.limit) + 1).fetch_all(&mut *tx).await?;
         tx.commit().await?;
 
         let more = rows.len() > q.limit as usize;
@@ -192,14 +160,7 @@ impl Store {
             items.push(notification_from_row(row)?);
         }
         let next_cursor = match (more, last) {
-            (true, Some((created_at, id))) => Some(
-                Cursor {
-                    created_at,
-                    id,
-                    snapshot,
-                }
-                .encode(),
-            ),
+            (true, Some((created_at, id))) => Some(Cursor { created_at, id, snapshot }.encode()),
             _ => None,
         };
         Ok(Page { items, next_cursor })
@@ -245,16 +206,14 @@ impl Store {
         if changed == 1 {
             return Ok(Some(true));
         }
-        let exists = sqlx::query(&format!(
-            "SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4"
-        ))
-        .bind(user)
-        .bind(inbox_cutoff)
-        .bind(other_cutoff)
-        .bind(id)
-        .fetch_optional(&self.write)
-        .await?
-        .is_some();
+        let exists = sqlx::query(&format!("SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4"))
+            .bind(user)
+            .bind(inbox_cutoff)
+            .bind(other_cutoff)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?
+            .is_some();
         Ok(exists.then_some(false))
     }
 
@@ -306,85 +265,249 @@ impl Store {
 
     /// Forgets event ids older than the longest retention, in a batch.
     pub async fn purge_event_ids(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
-        let oldest_kept = Tab::ALL
-            .iter()
-            .map(|t| retention_cutoff(*t, now))
-            .min()
-            .unwrap_or(now);
-        let deleted = sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 LIMIT $2)")
-            .bind(oldest_kept)
-            .bind(i64::from(batch))
-            .execute(&self.write)
-            .await?
-            .rows_affected();
+        let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+        let deleted =
+            sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 LIMIT $2)")
+                .bind(oldest_kept)
+                .bind(i64::from(batch))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
         Ok(deleted)
     }
 
-    /// Bulk-loads rows in one transaction, for benchmarks and demo data:
-    /// `(user, event, created_at, read)` with the event's kind, actor and args.
+    /// Bulk-loads `(recipient, event, read)` rows in one transaction, for
+    /// demo data and benchmarks; a read row is read at its creation time.
     pub async fn load_rows(&self, rows: &[(String, ValidEvent, bool)]) -> anyhow::Result<()> {
         let mut tx = self.write.begin().await?;
         for (user, ev, read) in rows {
-            let ids = insert_notifications(&mut tx, ev, &[user.as_str()]).await?;
-            if *read {
-                sqlx::query("UPDATE notifications SET read_at = created_at WHERE id = $1")
-                    .bind(ids[0].1.id.parse::<i64>()?)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            insert_notifications(&mut tx, ev, &[user.as_str()], read.then_some(ev.created_at)).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 }
 
+/// Copies the WAL back into the database file every 200 ms without blocking
+/// the writer (PASSIVE), so commits never pay for a checkpoint.
+/// `journal_size_limit` trims the WAL file once it has been reset.
+async fn checkpoint_loop(pool: SqlitePool) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        ticker.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await;
+    }
+}
+
+/// Takes whatever events are waiting (never waiting for more) and commits
+/// them together. If a batch fails, each of its events is retried alone so one
+/// bad event cannot fail the others.
+async fn ingest_loop(pool: SqlitePool, mut jobs: mpsc::Receiver<IngestJob>) {
+    let mut batch = Vec::with_capacity(MAX_INGEST_BATCH);
+    while jobs.recv_many(&mut batch, MAX_INGEST_BATCH).await > 0 {
+        let events: Vec<(&ValidEvent, i64)> = batch.iter().map(|j| (&j.event, j.now)).collect();
+        match ingest_batch(&pool, &events).await {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                let _ = batch.pop().expect("one job").reply.send(Err(e));
+            }
+            Err(_) => {
+                for job in batch.drain(..) {
+                    let result = ingest_batch(&pool, &[(&job.event, job.now)]).await;
+                    let _ = job.reply.send(result.map(|mut r| r.remove(0)));
+                }
+            }
+        }
+    }
+}
+
+/// Most notification rows in one INSERT (12 parameters each, well under
+/// SQLite's limit of 32,766).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Ingests a batch in one transaction with one multi-row INSERT per table,
+/// answering each event's outcome in order.
+async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyhow::Result<Vec<Ingested>> {
+    let plans: Vec<(Vec<&str>, u32)> = events.iter().map(|(ev, _)| ev.stored_recipients()).collect();
+    let mut tx = pool.begin().await?;
+
+    // Claim the event ids; the ones already known come back missing.
+    let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO events (id, received_at, stored, suppressed) ");
+    insert.push_values(events.iter().zip(&plans), |mut row, ((ev, now), (recipients, suppressed))| {
+        row.push_bind(&ev.id).push_bind(*now).push_bind(recipients.len() as i64).push_bind(i64::from(*suppressed));
+    });
+    insert.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+    let mut claimed: HashSet<String> =
+        insert.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect();
+
+    // Fresh events store their rows; the first of several with one id wins.
+    let mut fresh = vec![false; events.len()];
+    for (i, (ev, _)) in events.iter().enumerate() {
+        fresh[i] = claimed.remove(&ev.id);
+    }
+    let rows: Vec<(usize, &str)> = plans
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| fresh[*i])
+        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r)))
+        .collect();
+    let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for (i, user, n) in insert_rows(&mut tx, events, chunk).await? {
+            stored[i].push((user, n));
+        }
+    }
+
+    // Repeated ids answer the counts of their first arrival.
+    let repeated: Vec<&str> =
+        events.iter().zip(&fresh).filter(|(_, f)| !**f).map(|((ev, _), _)| ev.id.as_str()).collect();
+    let mut earlier: HashMap<String, (u32, u32)> = HashMap::new();
+    if !repeated.is_empty() {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT id, stored, suppressed FROM events WHERE id IN (");
+        let mut list = query.separated(", ");
+        for id in &repeated {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut *tx).await? {
+            earlier.insert(row.get(0), (row.get::<i64, _>(1) as u32, row.get::<i64, _>(2) as u32));
+        }
+    }
+    tx.commit().await?;
+
+    let results = events
+        .iter()
+        .zip(plans)
+        .zip(stored)
+        .zip(fresh)
+        .map(|((((ev, _), (_, suppressed)), stored), fresh)| {
+            if fresh {
+                let outcome = IngestOutcome { stored: stored.len() as u32, suppressed, duplicate: false };
+                Ingested { outcome, stored }
+            } else {
+                let (stored, suppressed) = earlier.get(&ev.id).copied().unwrap_or_default();
+                Ingested { outcome: IngestOutcome { stored, suppressed, duplicate: true }, stored: Vec::new() }
+            }
+        })
+        .collect();
+    Ok(results)
+}
+
+/// Inserts `(event index, recipient)` rows in one statement; answers each
+/// stored notification with the index of its event and its recipient.
+async fn insert_rows(
+    tx: &mut Transaction<'_, Sqlite>,
+    events: &[(&ValidEvent, i64)],
+    rows: &[(usize, &str)],
+) -> anyhow::Result<Vec<(usize, String, Notification)>> {
+    let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO notifications \
+         (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
+    );
+    insert.push_values(rows, |mut row, (i, user)| {
+        let (ev, c) = (events[*i].0, &columns[*i]);
+        row.push_bind(*user)
+            .push_bind(&ev.id)
+            .push_bind(ev.spec.name)
+            .push_bind(c.tab.as_str())
+            .push_bind(c.category.as_str())
+            .push_bind(c.actor_type)
+            .push_bind(ev.actor.user_id())
+            .push_bind(c.actor_name.as_deref())
+            .push_bind(&c.args)
+            .push_bind(ev.link.as_deref())
+            .push_bind(ev.created_at)
+            .push_bind(None::<i64>);
+    });
+    insert.push(" RETURNING id, event_id, user_id");
+    let returned = insert.build().fetch_all(&mut **tx).await?;
+    // RETURNING's row order is not promised: match rows by (event, user).
+    let index: HashMap<(&str, &str), usize> = rows.iter().map(|(i, u)| ((events[*i].0.id.as_str(), *u), *i)).collect();
+    returned
+        .iter()
+        .map(|r| {
+            let (id, event_id, user): (i64, &str, &str) = (r.get(0), r.get(1), r.get(2));
+            let i = *index.get(&(event_id, user)).context("RETURNING gave an unknown row")?;
+            Ok((i, user.to_owned(), notification_of(events[i].0, id, &columns[i], None)))
+        })
+        .collect()
+}
+
+/// The stored form of an event's shared columns.
+struct EventColumns {
+    tab: Tab,
+    category: Category,
+    actor_type: &'static str,
+    actor_name: Option<String>,
+    args: String,
+}
+
+impl EventColumns {
+    fn of(ev: &ValidEvent) -> anyhow::Result<EventColumns> {
+        let (tab, category) = ev.spec.placement.context("only placed kinds are stored")?;
+        let (actor_type, actor_name) = match &ev.actor {
+            Actor::User { name, .. } => ("user", Some(name.clone())),
+            Actor::System => ("system", None),
+        };
+        Ok(EventColumns { tab, category, actor_type, actor_name, args: serde_json::to_string(&ev.args)? })
+    }
+}
+
+fn notification_of(ev: &ValidEvent, id: i64, c: &EventColumns, read_at: Option<i64>) -> Notification {
+    Notification {
+        id: id.to_string(),
+        kind: ev.spec.name.to_owned(),
+        tab: c.tab,
+        category: c.category,
+        actor: ev.actor.clone(),
+        args: ev.args.clone(),
+        link: ev.link.clone(),
+        created_at: rfc3339(ev.created_at),
+        read_at: read_at.map(rfc3339),
+    }
+}
+
+/// Inserts one event's rows one by one (demo data and benchmark seeding).
 async fn insert_notifications(
     tx: &mut Transaction<'_, Sqlite>,
     ev: &ValidEvent,
     recipients: &[&str],
+    read_at: Option<i64>,
 ) -> anyhow::Result<Vec<(String, Notification)>> {
-    let Some((tab, category)) = ev.spec.placement else {
+    if ev.spec.placement.is_none() {
         return Ok(Vec::new());
-    };
-    let args = serde_json::to_string(&ev.args)?;
-    let (actor_type, actor_id, actor_name) = match &ev.actor {
-        Actor::User { id, name } => ("user", Some(id.as_str()), Some(name.as_str())),
-        Actor::System => ("system", None, None),
-    };
+    }
+    let c = EventColumns::of(ev)?;
     let mut stored = Vec::with_capacity(recipients.len());
     for user in recipients {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO notifications \
-             (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(*user)
         .bind(&ev.id)
         .bind(ev.spec.name)
-        .bind(tab.as_str())
-        .bind(category.as_str())
-        .bind(actor_type)
-        .bind(actor_id)
-        .bind(actor_name)
-        .bind(&args)
+        .bind(c.tab.as_str())
+        .bind(c.category.as_str())
+        .bind(c.actor_type)
+        .bind(ev.actor.user_id())
+        .bind(c.actor_name.as_deref())
+        .bind(&c.args)
         .bind(ev.link.as_deref())
         .bind(ev.created_at)
+        .bind(read_at)
         .fetch_one(&mut **tx)
         .await?;
-        stored.push((
-            (*user).to_owned(),
-            Notification {
-                id: id.to_string(),
-                kind: ev.spec.name.to_owned(),
-                tab,
-                category,
-                actor: ev.actor.clone(),
-                args: ev.args.clone(),
-                link: ev.link.clone(),
-                created_at: rfc3339(ev.created_at),
-                read_at: None,
-            },
-        ));
+        stored.push(((*user).to_owned(), notification_of(ev, id, &c, read_at)));
     }
     Ok(stored)
 }
@@ -395,9 +518,7 @@ fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notifi
     let actor = match row.get::<&str, _>("actor_type") {
         "user" => Actor::User {
             id: row.get::<Option<String>, _>("actor_id").unwrap_or_default(),
-            name: row
-                .get::<Option<String>, _>("actor_name")
-                .unwrap_or_default(),
+            name: row.get::<Option<String>, _>("actor_name").unwrap_or_default(),
         },
         _ => Actor::System,
     };
@@ -406,8 +527,7 @@ fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notifi
         id: row.get::<i64, _>("id").to_string(),
         kind: row.get("kind"),
         tab: Tab::parse(&tab).with_context(|| format!("stored tab {tab:?}"))?,
-        category: Category::parse(&category)
-            .with_context(|| format!("stored category {category:?}"))?,
+        category: Category::parse(&category).with_context(|| format!("stored category {category:?}"))?,
         actor,
         args,
         link: row.get("link"),

@@ -29,10 +29,7 @@ async fn lists_by_tab_category_and_unread_only_newest_first() {
 
     let general = s.list_all("u-2", "tab=general").await;
     assert_eq!(general.len(), 5);
-    let times: Vec<&str> = general
-        .iter()
-        .map(|i| i["created_at"].as_str().unwrap())
-        .collect();
+    let times: Vec<&str> = general.iter().map(|i| i["created_at"].as_str().unwrap()).collect();
     let mut sorted = times.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(times, sorted, "newest first");
@@ -42,36 +39,17 @@ async fn lists_by_tab_category_and_unread_only_newest_first() {
     assert_eq!(mentions.len(), 2);
     assert!(mentions.iter().all(|i| i["kind"] == "mention"));
     assert_eq!(s.list_all("u-2", "tab=inbox").await.len(), 2);
-    assert_eq!(
-        s.list_all("u-2", "tab=approval&category=expense")
-            .await
-            .len(),
-        1
-    );
-    assert!(
-        s.list_all("u-2", "tab=approval&category=deal")
-            .await
-            .is_empty()
-    );
+    assert_eq!(s.list_all("u-2", "tab=approval&category=expense").await.len(), 1);
+    assert!(s.list_all("u-2", "tab=approval&category=deal").await.is_empty());
 
     // Read one mention: unread_only drops it, the plain list keeps it.
     let id = mentions[0]["id"].as_str().unwrap();
-    s.post_as("u-2", &format!("/v1/notifications/{id}/read"), None)
-        .await;
+    s.post_as("u-2", &format!("/v1/notifications/{id}/read"), None).await;
     let unread = s.list_all("u-2", "tab=general&unread_only=true").await;
     assert_eq!(unread.len(), 4);
-    assert!(
-        unread
-            .iter()
-            .all(|i| i["id"] != id && i["read_at"].is_null())
-    );
-    let unread_mentions = s
-        .list_all("u-2", "tab=general&category=mention&unread_only=true")
-        .await;
-    assert_eq!(
-        ids(&unread_mentions),
-        vec![mentions[1]["id"].as_str().unwrap().to_owned()]
-    );
+    assert!(unread.iter().all(|i| i["id"] != id && i["read_at"].is_null()));
+    let unread_mentions = s.list_all("u-2", "tab=general&category=mention&unread_only=true").await;
+    assert_eq!(ids(&unread_mentions), vec![mentions[1]["id"].as_str().unwrap().to_owned()]);
     let all = s.list_all("u-2", "tab=general&unread_only=false").await;
     let read = all.iter().find(|i| i["id"] == id).unwrap();
     assert!(read["read_at"].is_string());
@@ -81,24 +59,16 @@ async fn lists_by_tab_category_and_unread_only_newest_first() {
 async fn pages_follow_the_cursor_and_respect_the_limit() {
     let s = TestServer::start().await;
     seed(&s, "p", "mention", "u-2", 7).await;
-    let (status, page) = s
-        .get_as("u-2", "/v1/notifications?tab=general&limit=3")
-        .await;
+    let (status, page) = s.get_as("u-2", "/v1/notifications?tab=general&limit=3").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     assert!(page["next_cursor"].is_string());
     let (_, page) = s.get_as("u-2", "/v1/notifications?tab=general").await;
-    assert_eq!(
-        page["items"].as_array().unwrap().len(),
-        7,
-        "default limit 20"
-    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 7, "default limit 20");
     assert_eq!(page["next_cursor"], Value::Null);
 
     // Exactly full last page: no dangling cursor to an empty page.
-    let (_, page) = s
-        .get_as("u-2", "/v1/notifications?tab=general&limit=7")
-        .await;
+    let (_, page) = s.get_as("u-2", "/v1/notifications?tab=general&limit=7").await;
     assert_eq!(page["next_cursor"], Value::Null);
 
     let mut seen = Vec::new();
@@ -133,9 +103,7 @@ async fn bad_list_queries_name_the_parameter() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
-    let (status, _) = s
-        .get_as("u-2", "/v1/notifications?tab=general&limit=100")
-        .await;
+    let (status, _) = s.get_as("u-2", "/v1/notifications?tab=general&limit=100").await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -155,11 +123,7 @@ async fn pages_never_repeat_or_skip_under_concurrent_inserts() {
             for i in 0..120 {
                 let mut e = event(&format!("live-{i}"), "deal.assigned", "u-actor", &["u-2"]);
                 // Newest, and backdated into the middle of the list that is being paged.
-                let ago = if i % 2 == 0 {
-                    0.0
-                } else {
-                    (i % 60) as f64 / 1440.0
-                };
+                let ago = if i % 2 == 0 { 0.0 } else { (i % 60) as f64 / 1440.0 };
                 e["occurred_at"] = json!(days_ago(ago));
                 s.ingest_ok(e).await;
             }
@@ -182,25 +146,14 @@ async fn pages_never_repeat_or_skip_under_concurrent_inserts() {
     let distinct: HashSet<_> = seen_ids.iter().collect();
     assert_eq!(distinct.len(), seen_ids.len(), "no item twice");
     let before_ids: HashSet<_> = ids(&before).into_iter().collect();
-    assert!(
-        before_ids.iter().all(|id| distinct.contains(id)),
-        "every item that existed is shown"
-    );
+    assert!(before_ids.iter().all(|id| distinct.contains(id)), "every item that existed is shown");
     let order: Vec<(String, i64)> = seen
         .iter()
-        .map(|i| {
-            (
-                i["created_at"].as_str().unwrap().to_owned(),
-                i["id"].as_str().unwrap().parse().unwrap(),
-            )
-        })
+        .map(|i| (i["created_at"].as_str().unwrap().to_owned(), i["id"].as_str().unwrap().parse().unwrap()))
         .map(|(t, id)| (t, id))
         .collect();
     assert!(
-        order
-            .windows(2)
-            .all(|w| bell_server::ingest::parse_time(&w[0].0)
-                >= bell_server::ingest::parse_time(&w[1].0)),
+        order.windows(2).all(|w| bell_server::ingest::parse_time(&w[0].0) >= bell_server::ingest::parse_time(&w[1].0)),
         "newest first across pages"
     );
     // After paging, a fresh listing shows everything.
@@ -228,14 +181,8 @@ async fn unread_counts_cover_every_tab_and_category_with_zeros() {
     assert_eq!(c["tabs"]["general"]["total"], 3);
     assert_eq!(c["tabs"]["general"]["categories"]["assignment"], 3);
     assert_eq!(c["tabs"]["general"]["categories"]["mention"], 0);
-    assert_eq!(
-        c["tabs"]["inbox"],
-        json!({"total": 3, "categories": {"assignment": 2, "resolved": 0, "contact": 1}})
-    );
-    assert_eq!(
-        c["tabs"]["approval"],
-        json!({"total": 1, "categories": {"deal": 1, "expense": 0}})
-    );
+    assert_eq!(c["tabs"]["inbox"], json!({"total": 3, "categories": {"assignment": 2, "resolved": 0, "contact": 1}}));
+    assert_eq!(c["tabs"]["approval"], json!({"total": 1, "categories": {"deal": 1, "expense": 0}}));
 }
 
 #[tokio::test]
@@ -247,45 +194,27 @@ async fn nothing_past_its_tab_retention_is_listed_or_counted() {
         e
     };
     // Inbox keeps 7 days, General and Approval 90.
-    s.ingest_ok(at("inbox-fresh", "conversation.assigned", 6.9))
-        .await;
-    s.ingest_ok(at("inbox-old", "conversation.assigned", 7.1))
-        .await;
+    s.ingest_ok(at("inbox-fresh", "conversation.assigned", 6.9)).await;
+    s.ingest_ok(at("inbox-old", "conversation.assigned", 7.1)).await;
     s.ingest_ok(at("general-8d", "mention", 8.0)).await;
     s.ingest_ok(at("general-old", "mention", 90.1)).await;
-    s.ingest_ok(at("approval-89d", "approval.deal.approved", 89.0))
-        .await;
-    s.ingest_ok(at("approval-old", "approval.deal.approved", 91.0))
-        .await;
+    s.ingest_ok(at("approval-89d", "approval.deal.approved", 89.0)).await;
+    s.ingest_ok(at("approval-old", "approval.deal.approved", 91.0)).await;
 
     let listed = |items: Vec<Value>| items.len();
     assert_eq!(listed(s.list_all("u-2", "tab=inbox").await), 1);
     assert_eq!(listed(s.list_all("u-2", "tab=general").await), 1);
     assert_eq!(listed(s.list_all("u-2", "tab=approval").await), 1);
     let c = s.counts("u-2").await;
-    assert_eq!(
-        (c["total"].clone(), c["tabs"]["inbox"]["total"].clone()),
-        (json!(3), json!(1))
-    );
+    assert_eq!((c["total"].clone(), c["tabs"]["inbox"]["total"].clone()), (json!(3), json!(1)));
 
     // An expired notification cannot be marked read either.
     let db = s.db().await;
     let old_id: i64 =
-        sqlx::query_scalar("SELECT id FROM notifications WHERE event_id = 'inbox-old'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
-    let (status, _) = s
-        .post_as("u-2", &format!("/v1/notifications/{old_id}/read"), None)
-        .await;
+        sqlx::query_scalar("SELECT id FROM notifications WHERE event_id = 'inbox-old'").fetch_one(&db).await.unwrap();
+    let (status, _) = s.post_as("u-2", &format!("/v1/notifications/{old_id}/read"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, body) = s
-        .post_as(
-            "u-2",
-            "/v1/notifications/read-all",
-            Some(json!({"tab": "inbox"})),
-        )
-        .await;
+    let (_, body) = s.post_as("u-2", "/v1/notifications/read-all", Some(json!({"tab": "inbox"}))).await;
     assert_eq!(body["marked"], 1);
 }
 
@@ -293,12 +222,7 @@ async fn nothing_past_its_tab_retention_is_listed_or_counted() {
 async fn the_purge_deletes_expired_rows_in_bounded_batches() {
     let s = TestServer::start().await;
     for i in 0..7 {
-        let mut e = event(
-            &format!("old-{i}"),
-            "conversation.resolved",
-            "u-1",
-            &["u-2"],
-        );
+        let mut e = event(&format!("old-{i}"), "conversation.resolved", "u-1", &["u-2"]);
         e["occurred_at"] = json!(days_ago(8.0 + i as f64));
         s.ingest_ok(e).await;
     }
@@ -313,40 +237,25 @@ async fn the_purge_deletes_expired_rows_in_bounded_batches() {
     let store = &s.running.state.store;
     let now = bell_server::clock::now_ms();
     // One statement never deletes more than its batch.
-    assert_eq!(
-        store
-            .purge_batch(bell_protocol::Tab::Inbox, now, 3)
-            .await
-            .unwrap(),
-        3
-    );
+    assert_eq!(store.purge_batch(bell_protocol::Tab::Inbox, now, 3).await.unwrap(), 3);
     assert_eq!(s.row_count("notifications").await, 6);
-    let deleted = bell_server::retention::purge_expired(store, now, 3)
-        .await
-        .unwrap();
+    let deleted = bell_server::retention::purge_expired(store, now, 3).await.unwrap();
     assert_eq!(deleted, 4);
     let db = s.db().await;
     let left: Vec<String> =
-        sqlx::query_scalar("SELECT event_id FROM notifications ORDER BY event_id")
-            .fetch_all(&db)
-            .await
-            .unwrap();
+        sqlx::query_scalar("SELECT event_id FROM notifications ORDER BY event_id").fetch_all(&db).await.unwrap();
     assert_eq!(left, ["keep-general", "keep-inbox"]);
 }
 
 #[tokio::test]
 async fn the_purge_task_runs_on_its_interval() {
-    let s =
-        TestServer::start_with(|c| c.purge_interval = std::time::Duration::from_millis(50)).await;
+    let s = TestServer::start_with(|c| c.purge_interval = std::time::Duration::from_millis(50)).await;
     let mut e = event("stale", "conversation.resolved", "u-1", &["u-2"]);
     e["occurred_at"] = json!(days_ago(10.0));
     s.ingest_ok(e).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while s.row_count("notifications").await > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "purge task did not run"
-        );
+        assert!(std::time::Instant::now() < deadline, "purge task did not run");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

@@ -15,10 +15,7 @@ fn token_with(secret: &str, sub: &str, exp_offset: i64) -> String {
     let exp = (bell_server::clock::now_ms() / 1000 + exp_offset) as u64;
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &bell_server::auth::Claims {
-            sub: sub.into(),
-            exp,
-        },
+        &bell_server::auth::Claims { sub: sub.into(), exp },
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap()
@@ -39,55 +36,22 @@ async fn user_endpoints_answer_401_403_exactly() {
         (Method::GET, "/v1/notifications?tab=general", None),
         (Method::GET, "/v1/notifications/unread-count", None),
         (Method::POST, "/v1/notifications/1/read", None),
-        (
-            Method::POST,
-            "/v1/notifications/read-all",
-            Some(json!({"tab": "general"})),
-        ),
+        (Method::POST, "/v1/notifications/read-all", Some(json!({"tab": "general"}))),
     ];
     for (method, path, body) in endpoints {
-        for bad in [
-            None,
-            Some("garbage"),
-            Some(expired.as_str()),
-            Some(forged.as_str()),
-            Some(no_sub.as_str()),
-        ] {
+        for bad in [None, Some("garbage"), Some(expired.as_str()), Some(forged.as_str()), Some(no_sub.as_str())] {
             let (status, answer) = s.call(method.clone(), path, bad, body.clone()).await;
-            assert_eq!(
-                status,
-                StatusCode::UNAUTHORIZED,
-                "{method} {path} with {bad:?}"
-            );
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {bad:?}");
             assert!(answer["error"]["code"].is_string());
         }
-        let (status, _) = s
-            .call(method.clone(), path, Some(SERVICE_TOKEN), body.clone())
-            .await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "{method} {path} with the service token"
-        );
+        let (status, _) = s.call(method.clone(), path, Some(SERVICE_TOKEN), body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} with the service token");
     }
     let valid = token_with(JWT_SECRET, "u-2", 600);
-    let (status, _) = s
-        .call(
-            Method::GET,
-            "/v1/notifications/unread-count",
-            Some(&valid),
-            None,
-        )
-        .await;
+    let (status, _) = s.call(Method::GET, "/v1/notifications/unread-count", Some(&valid), None).await;
     assert_eq!(status, StatusCode::OK);
     // `Basic` is not a bearer token.
-    let res = s
-        .client
-        .get(s.url("/v1/notifications/unread-count"))
-        .basic_auth("u", Some("p"))
-        .send()
-        .await
-        .unwrap();
+    let res = s.client.get(s.url("/v1/notifications/unread-count")).basic_auth("u", Some("p")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
 }
@@ -98,9 +62,7 @@ async fn unknown_routes_and_methods_get_the_error_body() {
     let (status, body) = s.get_as("u-2", "/v1/nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
-    let (status, body) = s
-        .call(Method::DELETE, "/v1/events", Some(SERVICE_TOKEN), None)
-        .await;
+    let (status, body) = s.call(Method::DELETE, "/v1/events", Some(SERVICE_TOKEN), None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["error"]["code"], "method_not_allowed");
 }
@@ -109,10 +71,7 @@ async fn unknown_routes_and_methods_get_the_error_body() {
 async fn healthz_reports_the_database() {
     let s = TestServer::start().await;
     let (status, body) = s.call(Method::GET, "/healthz", None, None).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, json!({"status": "ok", "database": "ok"}))
-    );
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok", "database": "ok"})));
 }
 
 #[tokio::test]
@@ -123,22 +82,13 @@ async fn cors_allows_the_configured_origins_only() {
             .request(Method::OPTIONS, s.url("/v1/notifications/read-all"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header(
-                "access-control-request-headers",
-                "authorization,content-type",
-            )
+            .header("access-control-request-headers", "authorization,content-type")
             .send()
     };
     let ok = preflight("https://chat.qontak.test").await.unwrap();
     assert!(ok.status().is_success());
-    assert_eq!(
-        ok.headers()["access-control-allow-origin"],
-        "https://chat.qontak.test"
-    );
-    let allowed_headers = ok.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_ascii_lowercase();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://chat.qontak.test");
+    let allowed_headers = ok.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
     let other = preflight("https://evil.test").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
@@ -150,10 +100,7 @@ async fn cors_allows_the_configured_origins_only() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        get.headers()["access-control-allow-origin"],
-        "https://crm.qontak.test"
-    );
+    assert_eq!(get.headers()["access-control-allow-origin"], "https://crm.qontak.test");
 }
 
 #[tokio::test]
@@ -162,13 +109,7 @@ async fn every_answer_carries_a_request_id_and_keeps_a_given_one() {
     let res = s.client.get(s.url("/healthz")).send().await.unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(id.len(), 36, "a uuid: {id}");
-    let res = s
-        .client
-        .get(s.url("/healthz"))
-        .header("x-request-id", "trace-me-42")
-        .send()
-        .await
-        .unwrap();
+    let res = s.client.get(s.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "trace-me-42");
 }
 
@@ -197,20 +138,13 @@ fn the_binary_refuses_to_start_without_secrets() {
 #[tokio::test]
 async fn the_binary_logs_requests_with_ids_and_never_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = binary()
         .current_dir(dir.path())
         .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
         .env("BELL_JWT_SECRET", JWT_SECRET)
         .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
-        .env(
-            "BELL_DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("b.db").display()),
-        )
+        .env("BELL_DATABASE_URL", format!("sqlite://{}", dir.path().join("b.db").display()))
         .env("BELL_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,9 +172,7 @@ async fn the_binary_logs_requests_with_ids_and_never_secrets() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let res = client
-        .get(format!(
-            "{base}/v1/notifications?tab=general&access_token={user_token}"
-        ))
+        .get(format!("{base}/v1/notifications?tab=general&access_token={user_token}"))
         .bearer_auth(&user_token)
         .send()
         .await
@@ -250,35 +182,15 @@ async fn the_binary_logs_requests_with_ids_and_never_secrets() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
     // SIGTERM: a graceful stop.
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit: {status}");
     let mut log = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut log).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
     assert!(log.contains("req-ingest-1"), "{log}");
-    assert!(
-        log.contains("/v1/events") && log.contains("status=202"),
-        "{log}"
-    );
+    assert!(log.contains("/v1/events") && log.contains("status=202"), "{log}");
     for secret in [SERVICE_TOKEN, JWT_SECRET, user_token.as_str()] {
-        assert!(
-            !log.contains(secret),
-            "a secret leaked into the log:\n{log}"
-        );
+        assert!(!log.contains(secret), "a secret leaked into the log:\n{log}");
     }
 }

@@ -12,30 +12,17 @@ fn check(doc: &Value, method: &Method, template: &str, status: StatusCode, body:
     let op = &doc["paths"][template][method.as_str().to_ascii_lowercase()];
     assert!(op.is_object(), "{method} {template} is not documented");
     let response = &op["responses"][status.as_str()];
-    assert!(
-        response.is_object(),
-        "{method} {template} does not document status {status}"
-    );
+    assert!(response.is_object(), "{method} {template} does not document status {status}");
     let schema = &response["content"]["application/json"]["schema"];
     if schema.is_null() {
-        assert!(
-            body.is_null(),
-            "{method} {template} {status} documents no body but got {body}"
-        );
+        assert!(body.is_null(), "{method} {template} {status} documents no body but got {body}");
         return;
     }
     let mut root = schema.clone();
     root["components"] = doc["components"].clone();
-    let validator =
-        jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("schema of {template}: {e}"));
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{method} {template} {status}: {body}\n{errors:#?}"
-    );
+    let validator = jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("schema of {template}: {e}"));
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{method} {template} {status}: {body}\n{errors:#?}");
 }
 
 #[tokio::test]
@@ -52,10 +39,7 @@ async fn real_answers_match_the_generated_document() {
         "/v1/notifications/read-all",
         "/healthz",
     ] {
-        assert!(
-            doc["paths"][path].is_object(),
-            "{path} missing from the document"
-        );
+        assert!(doc["paths"][path].is_object(), "{path} missing from the document");
     }
 
     let user = s.token("u-2");
@@ -77,69 +61,15 @@ async fn real_answers_match_the_generated_document() {
             Some(SERVICE_TOKEN),
             Some(event("o-1", "approval.expense.requested", "u-1", &["u-2"])),
         ),
-        (
-            Method::POST,
-            "/v1/events",
-            "/v1/events".into(),
-            Some(SERVICE_TOKEN),
-            Some(system),
-        ),
-        (
-            Method::POST,
-            "/v1/events",
-            "/v1/events".into(),
-            Some(SERVICE_TOKEN),
-            Some(json!({"id": "x"})),
-        ),
-        (
-            Method::POST,
-            "/v1/events",
-            "/v1/events".into(),
-            None,
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
-            "/v1/events",
-            "/v1/events".into(),
-            Some(&user),
-            Some(json!({})),
-        ),
-        (
-            Method::GET,
-            "/v1/notifications",
-            "/v1/notifications?tab=general&limit=1".into(),
-            Some(&user),
-            None,
-        ),
-        (
-            Method::GET,
-            "/v1/notifications",
-            "/v1/notifications?tab=approval".into(),
-            Some(&user),
-            None,
-        ),
-        (
-            Method::GET,
-            "/v1/notifications",
-            "/v1/notifications?tab=nope".into(),
-            Some(&user),
-            None,
-        ),
-        (
-            Method::GET,
-            "/v1/notifications",
-            "/v1/notifications?tab=general".into(),
-            None,
-            None,
-        ),
-        (
-            Method::GET,
-            "/v1/notifications/unread-count",
-            "/v1/notifications/unread-count".into(),
-            Some(&user),
-            None,
-        ),
+        (Method::POST, "/v1/events", "/v1/events".into(), Some(SERVICE_TOKEN), Some(system)),
+        (Method::POST, "/v1/events", "/v1/events".into(), Some(SERVICE_TOKEN), Some(json!({"id": "x"}))),
+        (Method::POST, "/v1/events", "/v1/events".into(), None, Some(json!({}))),
+        (Method::POST, "/v1/events", "/v1/events".into(), Some(&user), Some(json!({}))),
+        (Method::GET, "/v1/notifications", "/v1/notifications?tab=general&limit=1".into(), Some(&user), None),
+        (Method::GET, "/v1/notifications", "/v1/notifications?tab=approval".into(), Some(&user), None),
+        (Method::GET, "/v1/notifications", "/v1/notifications?tab=nope".into(), Some(&user), None),
+        (Method::GET, "/v1/notifications", "/v1/notifications?tab=general".into(), None, None),
+        (Method::GET, "/v1/notifications/unread-count", "/v1/notifications/unread-count".into(), Some(&user), None),
         (
             Method::POST,
             "/v1/notifications/read-all",
@@ -154,13 +84,7 @@ async fn real_answers_match_the_generated_document() {
             Some(&user),
             Some(json!({"tab": 1})),
         ),
-        (
-            Method::POST,
-            "/v1/notifications/{id}/read",
-            "/v1/notifications/424242/read".into(),
-            Some(&user),
-            None,
-        ),
+        (Method::POST, "/v1/notifications/{id}/read", "/v1/notifications/424242/read".into(), Some(&user), None),
         (Method::GET, "/healthz", "/healthz".into(), None, None),
     ];
     for (method, template, path, bearer, body) in calls {
@@ -168,34 +92,11 @@ async fn real_answers_match_the_generated_document() {
         check(&doc, &method, template, status, &answer);
     }
     // Mark one read (204, no body), with an id from a real page.
-    let id = s.list_all("u-2", "tab=general").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, answer) = s
-        .call(
-            Method::POST,
-            &format!("/v1/notifications/{id}/read"),
-            Some(&user),
-            None,
-        )
-        .await;
-    check(
-        &doc,
-        &Method::POST,
-        "/v1/notifications/{id}/read",
-        status,
-        &answer,
-    );
+    let id = s.list_all("u-2", "tab=general").await[0]["id"].as_str().unwrap().to_owned();
+    let (status, answer) = s.call(Method::POST, &format!("/v1/notifications/{id}/read"), Some(&user), None).await;
+    check(&doc, &Method::POST, "/v1/notifications/{id}/read", status, &answer);
     // An item with `read_at` set still matches.
-    let (status, page) = s
-        .call(
-            Method::GET,
-            "/v1/notifications?tab=general",
-            Some(&user),
-            None,
-        )
-        .await;
+    let (status, page) = s.call(Method::GET, "/v1/notifications?tab=general", Some(&user), None).await;
     assert!(page["items"][0]["read_at"].is_string());
     check(&doc, &Method::GET, "/v1/notifications", status, &page);
 }
@@ -206,14 +107,6 @@ async fn the_schema_check_catches_a_wrong_body() {
     let s = TestServer::start().await;
     let (_, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
     let wrong = json!({"items": [{"id": 5}], "next_cursor": null});
-    let outcome = std::panic::catch_unwind(|| {
-        check(
-            &doc,
-            &Method::GET,
-            "/v1/notifications",
-            StatusCode::OK,
-            &wrong,
-        )
-    });
+    let outcome = std::panic::catch_unwind(|| check(&doc, &Method::GET, "/v1/notifications", StatusCode::OK, &wrong));
     assert!(outcome.is_err());
 }

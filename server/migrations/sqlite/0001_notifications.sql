@@ -27,12 +27,13 @@ CREATE TABLE notifications (
     read_at     BIGINT
 );
 
--- A tab's pages, newest first (and "All" of a tab).
-CREATE INDEX notifications_by_tab ON notifications (user_id, tab, created_at, id);
--- A category's pages.
-CREATE INDEX notifications_by_category ON notifications (user_id, tab, category, created_at, id);
+-- Few indexes on purpose: every index keyed by user is a random write per
+-- ingested row. Category is the last column so a category filter is checked
+-- inside the index without visiting the table.
+-- A tab's pages, newest first, for "All" and for one category.
+CREATE INDEX notifications_by_tab ON notifications (user_id, tab, created_at, id, category);
 -- Only unread rows: unread counts, "Show unread only" and read-all touch
 -- nothing that is already read.
-CREATE INDEX notifications_unread ON notifications (user_id, tab, category, created_at, id) WHERE read_at IS NULL;
--- The retention purge, per tab.
+CREATE INDEX notifications_unread ON notifications (user_id, tab, created_at, id, category) WHERE read_at IS NULL;
+-- The retention purge, per tab (append-only: new rows land on its last page).
 CREATE INDEX notifications_by_age ON notifications (tab, created_at);

@@ -88,17 +88,13 @@ impl TestServer {
         let res = req.send().await.expect("request reaches the server");
         let status = res.status();
         let text = res.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
     pub async fn ingest(&self, event: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, "/v1/events", Some(SERVICE_TOKEN), Some(event))
-            .await
+        self.call(Method::POST, "/v1/events", Some(SERVICE_TOKEN), Some(event)).await
     }
 
     /// Ingests and insists it was accepted.
@@ -109,18 +105,11 @@ impl TestServer {
     }
 
     pub async fn get_as(&self, user: &str, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(&self.token(user)), None)
-            .await
+        self.call(Method::GET, path, Some(&self.token(user)), None).await
     }
 
-    pub async fn post_as(
-        &self,
-        user: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(&self.token(user)), body)
-            .await
+    pub async fn post_as(&self, user: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(&self.token(user)), body).await
     }
 
     /// Every item of a listing, following cursors.
@@ -150,17 +139,12 @@ impl TestServer {
 
     /// Opens the server's SQLite file directly, to check what is stored.
     pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .unwrap()
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display())).await.unwrap()
     }
 
     pub async fn row_count(&self, table: &str) -> i64 {
         let db = self.db().await;
-        let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.unwrap();
         db.close().await;
         n
     }
@@ -212,8 +196,5 @@ pub fn days_ago(days: f64) -> String {
 }
 
 pub fn ids(items: &[Value]) -> Vec<String> {
-    items
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
+    items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
 }
