@@ -46,7 +46,9 @@ async fn real_answers_match_the_generated_document() {
     let mut system = event("o-2", "deal.assigned", "u-1", &["u-2"]);
     system["actor"] = json!({"type": "system"});
     system.as_object_mut().unwrap().remove("link");
-    let calls: Vec<(Method, &str, String, Option<&str>, Option<Value>)> = vec![
+    // (method, documented path, real path, bearer, body)
+    type Call<'a> = (Method, &'a str, String, Option<&'a str>, Option<Value>);
+    let calls: Vec<Call> = vec![
         (
             Method::POST,
             "/v1/events",

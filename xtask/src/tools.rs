@@ -19,11 +19,13 @@ pub fn sh(cmd: &mut Command) -> Result {
 }
 
 /// Whether a command runs and exits 0 (its output discarded).
+#[allow(dead_code)]
 pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-/// The first line a command prints, if it runs.
+/// What a command prints, if it runs and exits 0.
+#[allow(dead_code)]
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok().filter(|o| o.status.success())?;
     Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
