@@ -1,0 +1,43 @@
+# Every string the widget shows outside a notification's own message.
+
+bell-label = { $count ->
+    [0] Notifications
+    [one] Notifications, { $count } unread
+   *[other] Notifications, { $count } unread
+}
+panel-title = Notifications
+tab-general = General
+tab-inbox = Inbox
+tab-approval = Approval
+tab-unread = { $count ->
+    [one] { $count } unread
+   *[other] { $count } unread
+}
+category-label = Category
+category-all = All
+category-reminder = Reminder
+category-mention = Mention
+category-assignment = Assignment
+category-update = Update
+category-download_upload = Download & upload
+category-resolved = Resolved
+category-contact = Contact
+category-deal = Deals
+category-expense = Expenses
+unread-only = Show unread only
+mark-all-read = Mark all as read
+mark-read = Mark as read
+section-today = Today
+section-older = Older
+loading = Loading notifications…
+loading-more = Loading more…
+empty-title = You're all caught up
+empty-body = New notifications will appear here.
+error-title = Couldn't load notifications
+retry = Try again
+offline = You're offline. The bell reconnects by itself.
+actor-system = Automatic
+time-now = now
+time-minutes = { $n }m
+time-hours = { $n }h
+time-days = { $n }d

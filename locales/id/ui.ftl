@@ -1,0 +1,39 @@
+# Semua teks widget di luar pesan notifikasi itu sendiri.
+
+bell-label = { $count ->
+    [0] Notifikasi
+   *[other] Notifikasi, { $count } belum dibaca
+}
+panel-title = Notifikasi
+tab-general = Umum
+tab-inbox = Inbox
+tab-approval = Persetujuan
+tab-unread = { $count } belum dibaca
+category-label = Kategori
+category-all = Semua
+category-reminder = Pengingat
+category-mention = Sebutan
+category-assignment = Penugasan
+category-update = Pembaruan
+category-download_upload = Unduh & unggah
+category-resolved = Selesai
+category-contact = Kontak
+category-deal = Deal
+category-expense = Pengeluaran
+unread-only = Tampilkan yang belum dibaca
+mark-all-read = Tandai semua sudah dibaca
+mark-read = Tandai sudah dibaca
+section-today = Hari ini
+section-older = Sebelumnya
+loading = Memuat notifikasi…
+loading-more = Memuat lainnya…
+empty-title = Semua sudah terbaca
+empty-body = Notifikasi baru akan muncul di sini.
+error-title = Notifikasi gagal dimuat
+retry = Coba lagi
+offline = Anda sedang offline. Lonceng akan tersambung kembali sendiri.
+actor-system = Otomatis
+time-now = baru saja
+time-minutes = { $n } mnt
+time-hours = { $n } j
+time-days = { $n } hr
