@@ -6,4 +6,17 @@
 
 pub mod i18n;
 
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod element;
+#[cfg(target_arch = "wasm32")]
+mod intl;
+#[cfg(target_arch = "wasm32")]
+mod state;
+
 pub use bell_protocol as protocol;
+#[cfg(target_arch = "wasm32")]
+pub use element::{mount, BellHandle};

@@ -1,0 +1,106 @@
+//! The typed client of the notification server (API.md §4).
+
+use bell_protocol::{Category, Page, ReadAll, ReadAllOutcome, Tab, UnreadCounts};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401: the host must give a new token (`bell-auth-expired`).
+    Unauthorized,
+    /// The request never reached the server.
+    Offline,
+    /// Any other failure, with the HTTP status (0 when the body was wrong).
+    Failed(u16),
+}
+
+/// Where the server is and who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Api {
+    pub base: String,
+    pub token: String,
+}
+
+/// The feed a view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View {
+    pub tab: Tab,
+    pub category: Option<Category>,
+    pub unread_only: bool,
+}
+
+pub const PAGE_SIZE: u32 = 30;
+
+impl Api {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base.trim_end_matches('/'), path)
+    }
+
+    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+        let response = request.map_err(|_| ApiError::Failed(0))?.send().await.map_err(|_| ApiError::Offline)?;
+        match response.status() {
+            200..=299 => Ok(response),
+            401 => Err(ApiError::Unauthorized),
+            status => Err(ApiError::Failed(status)),
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+        response.json::<T>().await.map_err(|_| ApiError::Failed(0))
+    }
+
+    pub async fn counts(&self) -> Result<UnreadCounts, ApiError> {
+        let request = self.authorized(Request::get(&self.url("/v1/notifications/unread-count"))).build();
+        Self::json(Self::send(request).await?).await
+    }
+
+    pub async fn page(&self, view: View, cursor: Option<&str>) -> Result<Page, ApiError> {
+        let mut query = vec![("tab", view.tab.as_str().to_owned()), ("limit", PAGE_SIZE.to_string())];
+        if let Some(c) = view.category {
+            query.push(("category", c.as_str().to_owned()));
+        }
+        if view.unread_only {
+            query.push(("unread_only", "true".into()));
+        }
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        let request = self.authorized(Request::get(&self.url("/v1/notifications")).query(query)).build();
+        Self::json(Self::send(request).await?).await
+    }
+
+    /// Marks one read. Sent with `keepalive` (plain fetch: gloo-net has no
+    /// such option) so it completes while a click navigates the page away.
+    pub async fn mark_read(&self, id: &str) -> Result<(), ApiError> {
+        use wasm_bindgen::JsCast;
+        let url = self.url(&format!("/v1/notifications/{}/read", js_sys::encode_uri_component(id)));
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        // web-sys has no setter for `keepalive`.
+        let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
+        let headers = web_sys::Headers::new().map_err(|_| ApiError::Failed(0))?;
+        headers.set("Authorization", &format!("Bearer {}", self.token)).map_err(|_| ApiError::Failed(0))?;
+        init.set_headers(&headers);
+        let window = web_sys::window().ok_or(ApiError::Failed(0))?;
+        let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|_| ApiError::Offline)?
+            .unchecked_into::<web_sys::Response>();
+        match response.status() {
+            200..=299 => Ok(()),
+            401 => Err(ApiError::Unauthorized),
+            status => Err(ApiError::Failed(status)),
+        }
+    }
+
+    pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {
+        let body = ReadAll { tab, category, up_to };
+        let request = self.authorized(Request::post(&self.url("/v1/notifications/read-all"))).json(&body);
+        let outcome: ReadAllOutcome = Self::json(Self::send(request).await?).await?;
+        Ok(outcome.marked)
+    }
+}

@@ -1,0 +1,210 @@
+//! The `<qontak-bell>` element's Rust side. `js/bell.js` defines the custom
+//! element and calls `mount` when it connects, `BellHandle::attribute` when
+//! an attribute changes and `BellHandle::unmount` when it disconnects.
+
+use std::any::Any;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::api::Api;
+use crate::components::BellRoot;
+use crate::i18n::Lang;
+use crate::intl;
+use crate::state::{Bell, Status};
+
+const STYLE: &str = include_str!("../style/bell.css");
+/// How often the widget looks at the clock, and retries while offline.
+const TICK_MS: u32 = 5_000;
+/// Every how many ticks it refreshes counts (until the stream replaces polling).
+const REFRESH_EVERY: u32 = 6;
+
+/// The element's attributes as signals.
+#[derive(Clone, Copy)]
+struct Attributes {
+    api: RwSignal<String>,
+    token: RwSignal<String>,
+    lang: RwSignal<Option<String>>,
+    html_lang: RwSignal<Option<String>>,
+}
+
+/// A mounted widget; dropping it (through `unmount`) removes everything it
+/// started: DOM, listeners, timers and observers.
+#[wasm_bindgen]
+pub struct BellHandle {
+    attributes: Attributes,
+    owner: Owner,
+    mounted: Option<Box<dyn Any>>,
+    cleanups: Vec<Box<dyn FnOnce()>>,
+}
+
+#[wasm_bindgen]
+impl BellHandle {
+    /// An observed attribute changed (`None` when removed).
+    pub fn attribute(&self, name: &str, value: Option<String>) {
+        let a = self.attributes;
+        match name {
+            "api" => a.api.set(value.unwrap_or_default()),
+            "token" => a.token.set(value.unwrap_or_default()),
+            "lang" => a.lang.set(value),
+            _ => {}
+        }
+    }
+
+    pub fn unmount(mut self) {
+        self.mounted.take();
+        for cleanup in self.cleanups.drain(..) {
+            cleanup();
+        }
+        self.owner.cleanup();
+    }
+}
+
+fn document_lang() -> Option<String> {
+    web_sys::window()?.document()?.document_element()?.get_attribute("lang")
+}
+
+/// Renders the widget into `host`'s open shadow root.
+#[wasm_bindgen]
+pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
+    let shadow = match host.shadow_root() {
+        Some(root) => {
+            root.set_inner_html("");
+            root
+        }
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(STYLE));
+    shadow.append_child(&style)?;
+    let container: HtmlElement = document.create_element("div")?.unchecked_into();
+    container.set_class_name("root");
+    shadow.append_child(&container)?;
+
+    let owner = Owner::new();
+    let mut cleanups: Vec<Box<dyn FnOnce()>> = Vec::new();
+    let (attributes, mounted) = owner.with(|| {
+        let attributes = Attributes {
+            api: RwSignal::new(host.get_attribute("api").unwrap_or_default()),
+            token: RwSignal::new(host.get_attribute("token").unwrap_or_default()),
+            lang: RwSignal::new(host.get_attribute("lang")),
+            html_lang: RwSignal::new(document_lang()),
+        };
+        let api = Signal::derive(move || Api { base: attributes.api.get(), token: attributes.token.get() });
+        let lang = Signal::derive(move || {
+            let own = attributes.lang.get().and_then(|l| Lang::from_tag(&l));
+            own.or_else(|| attributes.html_lang.get().and_then(|l| Lang::from_tag(&l))).unwrap_or(Lang::En)
+        });
+        let event_target = host.clone();
+        let bell = Bell::new(
+            api,
+            lang,
+            Box::new(move || {
+                let init = web_sys::CustomEventInit::new();
+                init.set_bubbles(true);
+                init.set_composed(true);
+                if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("bell-auth-expired", &init) {
+                    let _ = event_target.dispatch_event(&event);
+                }
+            }),
+        );
+        // A new api or token: start over (also resumes after `bell-auth-expired`).
+        Effect::new(move |previous: Option<()>| {
+            let api = api.get();
+            if api.base.is_empty() || api.token.is_empty() {
+                return;
+            }
+            if previous.is_some() {
+                bell.status.set(Status::Idle);
+            }
+            bell.load_counts();
+            if bell.open.get_untracked() {
+                bell.load_first_page();
+            }
+        });
+        let tick_count = std::cell::Cell::new(0u32);
+        let tick = set_interval_with_handle(
+            move || {
+                let now = intl::now();
+                bell.now.set(now);
+                bell.today.set(intl::local_day(now));
+                tick_count.set(tick_count.get() + 1);
+                let offline = bell.status.get_untracked() == Status::Offline;
+                if (offline || tick_count.get() % REFRESH_EVERY == 0) && bell.status.get_untracked() != Status::AuthExpired {
+                    bell.refresh();
+                }
+            },
+            std::time::Duration::from_millis(TICK_MS.into()),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(t) = tick {
+                t.clear();
+            }
+        });
+        // The Today/Older split moves exactly at local midnight.
+        let midnight = StoredValue::new(None);
+        schedule_midnight(bell, midnight);
+        on_cleanup(move || {
+            if let Some(Some(t)) = midnight.try_get_value() {
+                t.clear();
+            }
+        });
+        let online = window_event_listener(leptos::ev::online, move |_| bell.refresh());
+        let visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if document_visible() {
+                bell.refresh();
+            }
+        });
+        on_cleanup(move || {
+            online.remove();
+            visible.remove();
+        });
+        let root_host = host.clone();
+        let mounted = leptos::mount::mount_to(container, move || view! { <BellRoot bell=bell host=root_host /> });
+        (attributes, Box::new(mounted) as Box<dyn Any>)
+    });
+
+    // `<html lang>` counts when the element has no `lang` of its own.
+    if let Some(root) = document.document_element() {
+        let html_lang = attributes.html_lang;
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            let _ = html_lang.try_set(document_lang());
+        });
+        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        let options = web_sys::MutationObserverInit::new();
+        options.set_attributes(true);
+        options.set_attribute_filter(&js_sys::Array::of1(&JsValue::from_str("lang")));
+        observer.observe_with_options(&root, &options)?;
+        cleanups.push(Box::new(move || {
+            observer.disconnect();
+            drop(callback);
+        }));
+    }
+    Ok(BellHandle { attributes, owner, mounted: Some(mounted), cleanups })
+}
+
+fn document_visible() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+}
+
+/// Re-arms itself every local midnight; `slot` holds the pending timeout so
+/// unmounting can clear it.
+fn schedule_midnight(bell: Bell, slot: StoredValue<Option<TimeoutHandle>>) {
+    let wait = std::time::Duration::from_millis(intl::until_next_midnight(intl::now()) as u64 + 50);
+    let timeout = set_timeout_with_handle(
+        move || {
+            let now = intl::now();
+            if bell.today.try_set(intl::local_day(now)).is_none() {
+                bell.now.try_set(now);
+                schedule_midnight(bell, slot);
+            }
+        },
+        wait,
+    )
+    .ok();
+    slot.try_set_value(timeout);
+}

@@ -1,0 +1,129 @@
+//! The browser's `Intl` and `Date`: numbers, currencies and date-times in the
+//! active language and the device's time zone (no time-zone database ships
+//! with the widget).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use fluent_bundle::FluentValue;
+use js_sys::{Array, Date, Function, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use crate::i18n::{Catalog, Formats, Lang};
+
+thread_local! {
+    static CATALOGS: RefCell<HashMap<Lang, &'static Catalog>> = RefCell::new(HashMap::new());
+    static FORMATTERS: RefCell<HashMap<String, Function>> = RefCell::new(HashMap::new());
+}
+
+/// The catalog of a language, built once (leaked: two live for the page's life).
+pub fn catalog(lang: Lang) -> &'static Catalog {
+    CATALOGS.with(|c| {
+        *c.borrow_mut().entry(lang).or_insert_with(|| {
+            let formatter = match lang {
+                Lang::En => fluent_number_en as _,
+                Lang::Id => fluent_number_id as _,
+            };
+            Box::leak(Box::new(Catalog::new(lang, Some(formatter))))
+        })
+    })
+}
+
+fn fluent_number_en(v: &FluentValue, _: &intl_memoizer::IntlLangMemoizer) -> Option<String> {
+    fluent_number(Lang::En, v)
+}
+
+fn fluent_number_id(v: &FluentValue, _: &intl_memoizer::IntlLangMemoizer) -> Option<String> {
+    fluent_number(Lang::Id, v)
+}
+
+fn fluent_number(lang: Lang, v: &FluentValue) -> Option<String> {
+    match v {
+        FluentValue::Number(n) => Some(Browser.number(lang, n.value)),
+        _ => None,
+    }
+}
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o
+}
+
+/// A cached `Intl.<kind>(lang, options).format`.
+fn format_with(kind: &str, lang: Lang, opts: &[(&str, &str)], value: &JsValue) -> String {
+    let key = format!("{kind}/{}/{opts:?}", lang.tag());
+    let format = FORMATTERS.with(|f| {
+        f.borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                let locales = Array::of1(&JsValue::from_str(lang.tag()));
+                let options = options(opts);
+                let formatter: Object = match kind {
+                    "number" => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
+                    _ => js_sys::Intl::DateTimeFormat::new(&locales, &options).into(),
+                };
+                Reflect::get(&formatter, &JsValue::from_str("format")).map(Function::from).expect("Intl format")
+            })
+            .clone()
+    });
+    format.call1(&JsValue::NULL, value).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// `Intl` formatting for Fluent arguments.
+pub struct Browser;
+
+impl Formats for Browser {
+    fn number(&self, lang: Lang, n: f64) -> String {
+        format_with("number", lang, &[], &JsValue::from_f64(n))
+    }
+
+    fn currency(&self, lang: Lang, amount: f64, currency: &str) -> String {
+        format_with("number", lang, &[("style", "currency"), ("currency", currency)], &JsValue::from_f64(amount))
+    }
+
+    fn date_time(&self, lang: Lang, rfc3339: &str) -> String {
+        full_time(lang, parse_time(rfc3339))
+    }
+}
+
+/// `2026-11-24T08:15:00Z` → epoch milliseconds (NaN when unreadable).
+pub fn parse_time(rfc3339: &str) -> f64 {
+    Date::parse(rfc3339)
+}
+
+pub fn now() -> f64 {
+    Date::now()
+}
+
+/// The full local date and time, for the hover title.
+pub fn full_time(lang: Lang, ms: f64) -> String {
+    format_with("date", lang, &[("dateStyle", "medium"), ("timeStyle", "short")], &Date::new(&JsValue::from_f64(ms)).into())
+}
+
+/// The calendar day of `ms` in the device's time zone, as `yyyymmdd`.
+pub fn local_day(ms: f64) -> u32 {
+    let d = Date::new(&JsValue::from_f64(ms));
+    d.get_full_year() * 10_000 + (d.get_month() + 1) * 100 + d.get_date()
+}
+
+/// Milliseconds from `ms` to the next local midnight.
+pub fn until_next_midnight(ms: f64) -> f64 {
+    let d = Date::new(&JsValue::from_f64(ms));
+    let next = Date::new_with_year_month_day(d.get_full_year(), d.get_month() as i32, d.get_date() as i32 + 1);
+    (next.get_time() - ms).max(0.0)
+}
+
+/// "now", "5m", "2h", "3d" in the active language.
+pub fn relative(lang: Lang, ms: f64, now: f64) -> String {
+    let minutes = ((now - ms) / 60_000.0).floor().max(0.0) as u64;
+    let c = catalog(lang);
+    match minutes {
+        0 => c.text("time-now", None),
+        1..=59 => c.count("time-minutes", "n", minutes),
+        60..=1439 => c.count("time-hours", "n", minutes / 60),
+        _ => c.count("time-days", "n", minutes / 1440),
+    }
+}

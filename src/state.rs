@@ -1,0 +1,271 @@
+//! The widget's state as signals, and the actions that change it (load,
+//! page, mark read, read all). Components read these; only actions write.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bell_protocol::{Category, Notification, Tab, UnreadCounts};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{Api, ApiError, View};
+use crate::i18n::Lang;
+
+/// What the list area shows besides items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Idle,
+    Loading,
+    LoadingMore,
+    Error,
+    Offline,
+    AuthExpired,
+}
+
+/// One listed notification with its own read signal.
+#[derive(Clone)]
+pub struct Row {
+    pub n: Arc<Notification>,
+    pub read: ArcRwSignal<bool>,
+    /// Epoch ms of `created_at`.
+    pub at: f64,
+}
+
+impl Row {
+    fn new(n: Notification) -> Row {
+        let at = crate::intl::parse_time(&n.created_at);
+        Row { read: ArcRwSignal::new(n.read_at.is_some()), n: Arc::new(n), at }
+    }
+}
+
+/// Ids are decimal strings growing in arrival order: compare by length, then text.
+pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+#[derive(Clone, Copy)]
+pub struct Bell {
+    pub api: Signal<Api>,
+    pub lang: Signal<Lang>,
+    pub open: RwSignal<bool>,
+    pub tab: RwSignal<Tab>,
+    pub category: RwSignal<Option<Category>>,
+    pub unread_only: RwSignal<bool>,
+    pub counts: RwSignal<Option<UnreadCounts>>,
+    pub rows: RwSignal<Vec<Row>, LocalStorage>,
+    pub next_cursor: RwSignal<Option<String>>,
+    pub status: RwSignal<Status>,
+    /// Ticks every 30 s, for relative times.
+    pub now: RwSignal<f64>,
+    /// The local calendar day, moved at local midnight.
+    pub today: RwSignal<u32>,
+    /// Bumped by every view change so late answers of an older view are dropped.
+    generation: StoredValue<Arc<AtomicU64>>,
+    /// Tells the host its token expired.
+    on_auth_expired: StoredValue<Box<dyn Fn()>, LocalStorage>,
+}
+
+impl Bell {
+    pub fn new(api: Signal<Api>, lang: Signal<Lang>, on_auth_expired: Box<dyn Fn()>) -> Bell {
+        let now = crate::intl::now();
+        Bell {
+            api,
+            lang,
+            open: RwSignal::new(false),
+            tab: RwSignal::new(Tab::General),
+            category: RwSignal::new(None),
+            unread_only: RwSignal::new(false),
+            counts: RwSignal::new(None),
+            rows: RwSignal::new_local(Vec::new()),
+            next_cursor: RwSignal::new(None),
+            status: RwSignal::new(Status::Idle),
+            now: RwSignal::new(now),
+            today: RwSignal::new(crate::intl::local_day(now)),
+            generation: StoredValue::new(Arc::new(AtomicU64::new(0))),
+            on_auth_expired: StoredValue::new_local(on_auth_expired),
+        }
+    }
+
+    pub fn view(&self) -> View {
+        View { tab: self.tab.get_untracked(), category: self.category.get_untracked(), unread_only: self.unread_only.get_untracked() }
+    }
+
+    fn failed(&self, error: ApiError) {
+        let status = match error {
+            ApiError::Unauthorized => {
+                if self.status.get_untracked() != Status::AuthExpired {
+                    self.on_auth_expired.with_value(|f| f());
+                }
+                Status::AuthExpired
+            }
+            ApiError::Offline => Status::Offline,
+            ApiError::Failed(_) => Status::Error,
+        };
+        self.status.try_set(status);
+    }
+
+    /// Reloads the unread counts.
+    pub fn load_counts(self) {
+        let api = self.api.get_untracked();
+        spawn_local(async move {
+            match api.counts().await {
+                Ok(c) => {
+                    self.counts.try_set(Some(c));
+                    if matches!(self.status.try_get_untracked(), Some(Status::Offline | Status::AuthExpired)) {
+                        self.status.try_set(Status::Idle);
+                    }
+                }
+                Err(e) => self.failed(e),
+            }
+        });
+    }
+
+    /// Loads the first page of the current view, replacing the list.
+    pub fn load_first_page(self) {
+        let generation = self.generation.with_value(|g| g.fetch_add(1, Ordering::SeqCst) + 1);
+        let (api, view) = (self.api.get_untracked(), self.view());
+        self.status.set(Status::Loading);
+        self.rows.set(Vec::new());
+        self.next_cursor.set(None);
+        spawn_local(async move {
+            let page = api.page(view, None).await;
+            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+                return;
+            }
+            match page {
+                Ok(page) => {
+                    self.rows.try_set(page.items.into_iter().map(Row::new).collect());
+                    self.next_cursor.try_set(page.next_cursor);
+                    self.status.try_set(Status::Idle);
+                }
+                Err(e) => self.failed(e),
+            }
+        });
+    }
+
+    /// Appends the next page, if there is one and nothing is loading.
+    pub fn load_more(self) {
+        let Some(cursor) = self.next_cursor.get_untracked() else { return };
+        if self.status.get_untracked() != Status::Idle {
+            return;
+        }
+        let generation = self.generation.with_value(|g| g.load(Ordering::SeqCst));
+        let (api, view) = (self.api.get_untracked(), self.view());
+        self.status.set(Status::LoadingMore);
+        spawn_local(async move {
+            let page = api.page(view, Some(&cursor)).await;
+            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+                return;
+            }
+            match page {
+                Ok(page) => {
+                    self.rows.try_update(|rows| rows.extend(page.items.into_iter().map(Row::new)));
+                    self.next_cursor.try_set(page.next_cursor);
+                    self.status.try_set(Status::Idle);
+                }
+                Err(e) => self.failed(e),
+            }
+        });
+    }
+
+    /// Picks up what arrived meanwhile: counts, and new items of the open
+    /// view put on top of what is listed.
+    pub fn refresh(self) {
+        self.load_counts();
+        if !self.open.get_untracked() {
+            return;
+        }
+        if self.rows.with_untracked(Vec::is_empty) || self.status.get_untracked() != Status::Idle {
+            self.load_first_page();
+            return;
+        }
+        let generation = self.generation.with_value(|g| g.load(Ordering::SeqCst));
+        let (api, view) = (self.api.get_untracked(), self.view());
+        spawn_local(async move {
+            let Ok(page) = api.page(view, None).await else { return };
+            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+                return;
+            }
+            self.rows.try_update(|rows| {
+                let fresh: Vec<Row> = page
+                    .items
+                    .into_iter()
+                    .filter(|n| !rows.iter().any(|r| r.n.id == n.id))
+                    .map(Row::new)
+                    .collect();
+                if !fresh.is_empty() {
+                    rows.splice(0..0, fresh);
+                    rows.sort_by(|a, b| b.at.total_cmp(&a.at).then_with(|| id_order(&b.n.id, &a.n.id)));
+                }
+            });
+        });
+    }
+
+    /// Marks one row read: at once on screen, then on the server.
+    pub fn mark_read(self, row: &Row) {
+        if row.read.get_untracked() {
+            return;
+        }
+        row.read.set(true);
+        let (tab, category) = (row.n.tab, row.n.category);
+        self.counts.update(|c| {
+            if let Some(c) = c
+                && let Some(t) = c.tabs.get_mut(&tab)
+                && let Some(n) = t.categories.get_mut(&category)
+                && *n > 0
+            {
+                *n -= 1;
+                t.total -= 1;
+                c.total -= 1;
+            }
+        });
+        let (api, id, read) = (self.api.get_untracked(), row.n.id.clone(), row.read.clone());
+        spawn_local(async move {
+            if let Err(e) = api.mark_read(&id).await {
+                read.set(false);
+                self.failed(e);
+                self.load_counts();
+            }
+        });
+    }
+
+    /// Marks read what the active tab and category hold, up to the newest
+    /// notification listed: anything that arrives meanwhile stays unread.
+    pub fn read_all(self) {
+        let view = self.view();
+        let up_to = self.rows.with_untracked(|rows| rows.iter().map(|r| r.n.id.clone()).max_by(|a, b| id_order(a, b)));
+        let api = self.api.get_untracked();
+        spawn_local(async move {
+            match api.read_all(view.tab, view.category, up_to.clone()).await {
+                Ok(_) => {
+                    if let Some(up_to) = up_to {
+                        self.rows.with_untracked(|rows| {
+                            for r in rows.iter().filter(|r| id_order(&r.n.id, &up_to).is_le()) {
+                                r.read.set(true);
+                            }
+                        });
+                    }
+                    self.load_counts();
+                }
+                Err(e) => self.failed(e),
+            }
+        });
+    }
+
+    /// Unread count of a tab (0 until counts are known).
+    pub fn tab_unread(&self, tab: Tab) -> u64 {
+        self.counts.with(|c| c.as_ref().and_then(|c| c.tabs.get(&tab)).map_or(0, |t| t.total))
+    }
+
+    /// Unread count of what "Mark all as read" would mark.
+    pub fn scope_unread(&self) -> u64 {
+        let (tab, category) = (self.tab.get(), self.category.get());
+        self.counts.with(|c| {
+            let Some(t) = c.as_ref().and_then(|c| c.tabs.get(&tab)) else { return 0 };
+            match category {
+                None => t.total,
+                Some(cat) => t.categories.get(&cat).copied().unwrap_or(0),
+            }
+        })
+    }
+}
