@@ -69,6 +69,11 @@ fn document_lang() -> Option<String> {
 /// Renders the widget into `host`'s open shadow root.
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
+    // Readable panics in development builds (release builds abort with `unreachable`).
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
+    // Effects and tasks need the executor before `mount_to` would set it.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     let shadow = match host.shadow_root() {
         Some(root) => {
             root.set_inner_html("");

@@ -1,0 +1,121 @@
+// Shared set-up of the browser tests: the real bell-server (with the built
+// widget) on one loopback origin, host pages on another, Debian's Chromium
+// driven by playwright-core. Nothing here is mocked.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../../tools/package.json'));
+const { chromium } = require('playwright-core');
+export const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(ROOT, 'tests/artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+const SECRET = 'browser-test-jwt-secret';
+export const SERVICE_TOKEN = 'browser-test-service-token';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+/** An HS256 user token, as a host page would get from its login. */
+export function token(sub, expiresIn = 3600) {
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + expiresIn })}`;
+  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+}
+
+/** Starts a host-page server, then bell-server allowing that origin. */
+export async function start() {
+  const pages = new Map();
+  const host = createServer((req, res) => {
+    const page = pages.get(new URL(req.url, 'http://x').pathname);
+    if (!page) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+  });
+  await new Promise((r) => host.listen(0, '127.0.0.1', r));
+  const hostOrigin = `http://127.0.0.1:${host.address().port}`;
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bell-browser-'));
+  const api = `http://127.0.0.1:${port}`;
+  const server = spawn(join(ROOT, 'target/debug/bell-server'), [], {
+    env: {
+      ...process.env,
+      BELL_LISTEN: `127.0.0.1:${port}`,
+      BELL_DATABASE_URL: `sqlite://${join(dir, 'bell.db')}`,
+      BELL_JWT_SECRET: SECRET,
+      BELL_SERVICE_TOKEN: SERVICE_TOKEN,
+      BELL_ALLOWED_ORIGINS: hostOrigin,
+      BELL_ALLOWED_LINK_HOSTS: 'app.qontak.test',
+      BELL_WIDGET_DIR: join(ROOT, 'dist'),
+      BELL_LOG: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${api}/healthz`)).ok) break; } catch {}
+    if (i > 200) throw new Error('bell-server did not start');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  let seq = 0;
+  const env = {
+    api, hostOrigin, browser,
+    /** Serves `html` at `path` on the host origin; answers its URL. */
+    page(path, html) { pages.set(path, html); return `${hostOrigin}${path}`; },
+    /** A host page with one bell for `user` (extra attributes as an object). */
+    bellPage(user, attrs = {}, { head = '', body = '', lang = 'en' } = {}) {
+      const all = { api, token: token(user), app: 'crm', ...attrs };
+      const attributes = Object.entries(all).filter(([, v]) => v !== null).map(([k, v]) => `${k}="${v}"`).join(' ');
+      const path = `/page-${++seq}.html`;
+      return env.page(path, `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Host</title>${head}
+<script type="module" src="${api}/widget/bell.js"></script></head>
+<body><header style="display:flex;justify-content:flex-end;padding:8px"><qontak-bell ${attributes}></qontak-bell></header>${body}</body></html>`);
+    },
+    async ingest(event) {
+      const res = await fetch(`${api}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      });
+      if (res.status !== 202) throw new Error(`ingest ${res.status}: ${await res.text()}`);
+      return res.json();
+    },
+    async stop() {
+      await browser.close();
+      server.kill('SIGTERM');
+      await new Promise((r) => host.close(r));
+    },
+  };
+  return env;
+}
+
+let eventSeq = 0;
+/** A valid event; `minutesAgo` sets `occurred_at`. */
+export function event(kind, recipient, args, { actor = { type: 'user', id: 'u-9', name: 'Budi Santoso' }, minutesAgo = 0, link = '/deals/42' } = {}) {
+  return {
+    id: `evt-${process.pid}-${++eventSeq}`,
+    kind, actor, recipients: [recipient], args, link,
+    occurred_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+  };
+}
+
+/** The open shadow root's bell button etc. are reachable with normal locators
+ *  (Playwright pierces open shadow roots). */
+export const bellButton = (page) => page.getByRole('button', { name: /^Notifications/ });
