@@ -76,7 +76,7 @@ pub fn BellRoot(
                     role="dialog"
                     aria-labelledby="bell-panel-title"
                 >
-                    <header class="panel__header">
+                    <div class="panel__header">
                         <h2 id="bell-panel-title" class="panel__title">{move || t("panel-title")}</h2>
                         <button
                             type="button"
@@ -87,7 +87,7 @@ pub fn BellRoot(
                             {icons::check_all()}
                             <span>{move || t("mark-all-read")}</span>
                         </button>
-                    </header>
+                    </div>
                     <Tabs bell=bell />
                     <Filters bell=bell />
                     <List bell=bell />
