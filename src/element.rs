@@ -5,8 +5,8 @@
 use std::any::Any;
 
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use crate::api::Api;
@@ -138,7 +138,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 bell.today.set(intl::local_day(now));
                 tick_count.set(tick_count.get() + 1);
                 let offline = bell.status.get_untracked() == Status::Offline;
-                if (offline || tick_count.get() % REFRESH_EVERY == 0) && bell.status.get_untracked() != Status::AuthExpired {
+                if (offline || tick_count.get().is_multiple_of(REFRESH_EVERY))
+                    && bell.status.get_untracked() != Status::AuthExpired
+                {
                     bell.refresh();
                 }
             },
@@ -193,7 +195,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
 }
 
 fn document_visible() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 /// Re-arms itself every local midnight; `slot` holds the pending timeout so

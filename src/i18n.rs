@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use bell_protocol::kind::{self, ArgType, KindSpec};
 use bell_protocol::Actor;
+use bell_protocol::kind::{self, ArgType, KindSpec};
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use serde_json::{Map, Value};
@@ -109,7 +109,10 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds the bundle; `number_formatter` lets the browser group digits.
-    pub fn new(lang: Lang, number_formatter: Option<fn(&FluentValue, &intl_memoizer::IntlLangMemoizer) -> Option<String>>) -> Catalog {
+    pub fn new(
+        lang: Lang,
+        number_formatter: Option<fn(&FluentValue, &intl_memoizer::IntlLangMemoizer) -> Option<String>>,
+    ) -> Catalog {
         let langid: LanguageIdentifier = lang.tag().parse().expect("valid language tag");
         let mut bundle = FluentBundle::new(vec![langid]);
         // No bidi isolation marks: the text is Latin-script either way and
@@ -148,7 +151,13 @@ impl Catalog {
         self.text(&spec.message_id(), Some(&fluent_args))
     }
 
-    fn kind_args<'a>(&self, spec: &KindSpec, args: &'a Map<String, Value>, actor: &'a Actor, fmt: &dyn Formats) -> FluentArgs<'a> {
+    fn kind_args<'a>(
+        &self,
+        spec: &KindSpec,
+        args: &'a Map<String, Value>,
+        actor: &'a Actor,
+        fmt: &dyn Formats,
+    ) -> FluentArgs<'a> {
         let mut out = FluentArgs::new();
         match actor {
             Actor::User { name, .. } => {
@@ -325,16 +334,31 @@ mod tests {
         let deal = json!({"deal_name": "PT Maju"});
         let deal = deal.as_object().unwrap();
         assert_eq!(en.notification("deal.assigned", deal, &budi, &Plain), "Budi assigned you the deal PT Maju");
-        assert_eq!(en.notification("deal.assigned", deal, &Actor::System, &Plain), "The deal PT Maju was automatically assigned to you");
+        assert_eq!(
+            en.notification("deal.assigned", deal, &Actor::System, &Plain),
+            "The deal PT Maju was automatically assigned to you"
+        );
         assert_eq!(id.notification("deal.assigned", deal, &budi, &Plain), "Budi menugaskan deal PT Maju kepada Anda");
         let export = json!({"file_name": "a.csv", "rows": 1});
-        assert_eq!(en.notification("export.completed", export.as_object().unwrap(), &budi, &Plain), "Your export a.csv is ready: 1 row");
+        assert_eq!(
+            en.notification("export.completed", export.as_object().unwrap(), &budi, &Plain),
+            "Your export a.csv is ready: 1 row"
+        );
         let export = json!({"file_name": "a.csv", "rows": 5});
-        assert_eq!(en.notification("export.completed", export.as_object().unwrap(), &budi, &Plain), "Your export a.csv is ready: 5 rows");
+        assert_eq!(
+            en.notification("export.completed", export.as_object().unwrap(), &budi, &Plain),
+            "Your export a.csv is ready: 5 rows"
+        );
         let expense = json!({"expense_name": "Dinner", "amount": 1250000, "currency": "IDR"});
-        assert!(id.notification("approval.expense.requested", expense.as_object().unwrap(), &budi, &Plain).contains("(IDR 1250000)"));
+        assert!(
+            id.notification("approval.expense.requested", expense.as_object().unwrap(), &budi, &Plain)
+                .contains("(IDR 1250000)")
+        );
         let conv = json!({"contact_name": "Rina", "channel": "whatsapp"});
-        assert_eq!(en.notification("conversation.resolved", conv.as_object().unwrap(), &budi, &Plain), "Budi resolved the WhatsApp conversation with Rina");
+        assert_eq!(
+            en.notification("conversation.resolved", conv.as_object().unwrap(), &budi, &Plain),
+            "Budi resolved the WhatsApp conversation with Rina"
+        );
         assert_eq!(en.count("bell-label", "count", 0), "Notifications");
         assert_eq!(en.count("bell-label", "count", 3), "Notifications, 3 unread");
         assert_eq!(id.count("bell-label", "count", 3), "Notifikasi, 3 belum dibaca");

@@ -100,7 +100,12 @@ pub fn now() -> f64 {
 
 /// The full local date and time, for the hover title.
 pub fn full_time(lang: Lang, ms: f64) -> String {
-    format_with("date", lang, &[("dateStyle", "medium"), ("timeStyle", "short")], &Date::new(&JsValue::from_f64(ms)).into())
+    format_with(
+        "date",
+        lang,
+        &[("dateStyle", "medium"), ("timeStyle", "short")],
+        &Date::new(&JsValue::from_f64(ms)).into(),
+    )
 }
 
 /// The calendar day of `ms` in the device's time zone, as `yyyymmdd`.

@@ -19,4 +19,4 @@ mod state;
 
 pub use bell_protocol as protocol;
 #[cfg(target_arch = "wasm32")]
-pub use element::{mount, BellHandle};
+pub use element::{BellHandle, mount};

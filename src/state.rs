@@ -1,8 +1,8 @@
 //! The widget's state as signals, and the actions that change it (load,
 //! page, mark read, read all). Components read these; only actions write.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bell_protocol::{Category, Notification, Tab, UnreadCounts};
 use leptos::prelude::*;
@@ -87,7 +87,11 @@ impl Bell {
     }
 
     pub fn view(&self) -> View {
-        View { tab: self.tab.get_untracked(), category: self.category.get_untracked(), unread_only: self.unread_only.get_untracked() }
+        View {
+            tab: self.tab.get_untracked(),
+            category: self.category.get_untracked(),
+            unread_only: self.unread_only.get_untracked(),
+        }
     }
 
     fn failed(&self, error: ApiError) {
@@ -187,12 +191,8 @@ impl Bell {
                 return;
             }
             self.rows.try_update(|rows| {
-                let fresh: Vec<Row> = page
-                    .items
-                    .into_iter()
-                    .filter(|n| !rows.iter().any(|r| r.n.id == n.id))
-                    .map(Row::new)
-                    .collect();
+                let fresh: Vec<Row> =
+                    page.items.into_iter().filter(|n| !rows.iter().any(|r| r.n.id == n.id)).map(Row::new).collect();
                 if !fresh.is_empty() {
                     rows.splice(0..0, fresh);
                     rows.sort_by(|a, b| b.at.total_cmp(&a.at).then_with(|| id_order(&b.n.id, &a.n.id)));

@@ -100,3 +100,166 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Realistic arguments for every kind, for the demo's "fire an event" control.
+pub fn sample_args(spec: &bell_protocol::KindSpec) -> serde_json::Map<String, serde_json::Value> {
+    use bell_protocol::ArgType;
+    spec.args
+        .iter()
+        .map(|a| {
+            let v = match (a.name, a.ty) {
+                (_, ArgType::OneOf(options)) => json!(options[0]),
+                (_, ArgType::Timestamp) => json!(crate::clock::rfc3339(now_ms() + DAY_MS)),
+                ("rows", _) => json!(1240),
+                ("failed_rows", _) => json!(3),
+                (_, ArgType::Count) => json!(1),
+                (_, ArgType::Number) => json!(1_250_000),
+                (_, ArgType::Currency) => json!("IDR"),
+                ("deal_name", _) => json!("PT Maju Jaya renewal"),
+                ("ticket_name", _) => json!("Login fails on Android"),
+                ("task_name", _) => json!("Prepare Q4 proposal"),
+                ("item_name", _) => json!("Send the pricing sheet"),
+                ("entity_name", _) => json!("Nusantara Foods onboarding"),
+                ("status", _) => json!("In progress"),
+                ("rule_name", _) => json!("Follow up stale deals"),
+                ("file_name", _) => json!("deals-november.csv"),
+                ("contact_name", _) => json!("Rina Wijaya"),
+                ("channel", _) => json!("whatsapp"),
+                ("expense_name", _) => json!("Client dinner"),
+                ("preview", _) => json!("Hi, is the promo still on?"),
+                (name, _) => json!(format!("Sample {name}")),
+            };
+            (a.name.to_owned(), v)
+        })
+        .collect()
+}
+
+/// The demo host pages and their helpers, served only with `--demo`.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::response::{Html, Redirect};
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/", get(|| async { Redirect::to("/demo/crm") }))
+        .route("/demo", get(|| async { Redirect::to("/demo/crm") }))
+        .route(
+            "/demo/{app}",
+            get(|State(state): State<AppState>, Path(app): Path<String>| async move {
+                match app.as_str() {
+                    "chat" | "crm" => Ok(Html(page(&state, &app))),
+                    _ => Err(crate::error::AppError::NotFound),
+                }
+            }),
+        )
+        .route("/demo/fire", post(fire))
+}
+
+use axum::extract::{Path, State};
+
+#[derive(serde::Deserialize)]
+struct Fire {
+    kind: String,
+    actor: String,
+    recipient: String,
+}
+
+/// Sends an event of `kind` from `actor` (a demo user id or `system`) to the
+/// signed-in demo user, through the same validation and store as producers.
+async fn fire(
+    State(state): State<AppState>,
+    axum::Json(fire): axum::Json<Fire>,
+) -> crate::error::AppResult<axum::Json<bell_protocol::IngestOutcome>> {
+    let spec = bell_protocol::kind::kind(&fire.kind).ok_or(crate::error::AppError::NotFound)?;
+    let actor = match USERS.iter().find(|(id, _)| *id == fire.actor) {
+        Some((id, name)) => json!({"type": "user", "id": id, "name": name}),
+        None => json!({"type": "system"}),
+    };
+    let body = json!({
+        "id": format!("demo-fire-{}", uuid::Uuid::new_v4()),
+        "kind": spec.name,
+        "actor": actor,
+        "recipients": [fire.recipient],
+        "args": sample_args(spec),
+        "link": "/demo/crm",
+    });
+    let now = now_ms();
+    let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
+    Ok(axum::Json(state.store.ingest(event, now).await?.outcome))
+}
+
+fn page(state: &AppState, app: &str) -> String {
+    let (me, my_name) = USERS[0];
+    let token = state.auth.issue(me, 12 * 3600);
+    let kinds: String =
+        bell_protocol::KINDS.iter().map(|k| format!("<option value=\"{0}\">{0}</option>", k.name)).collect();
+    let actors: String = USERS[1..]
+        .iter()
+        .map(|(id, name)| format!("<option value=\"{id}\">{name}</option>"))
+        .chain(std::iter::once("<option value=\"system\">system (automatic)</option>".to_owned()))
+        .collect();
+    let (title, other, other_title) =
+        if app == "chat" { ("Qontak Chat", "crm", "CRM") } else { ("Qontak CRM", "chat", "Chat") };
+    format!(
+        r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} — notification center demo</title>
+<script type="module" src="/widget/bell.js"></script>
+<style>
+  body {{ margin: 0; font: 15px/1.5 system-ui, sans-serif; background: #f5f7fa; color: #1b1f24; }}
+  header {{ display: flex; align-items: center; gap: 16px; padding: 8px 20px; background: #fff; border-bottom: 1px solid #dde1e6; }}
+  header h1 {{ font-size: 18px; margin: 0 auto 0 0; }}
+  main {{ max-width: 760px; margin: 24px auto; padding: 0 20px; }}
+  section {{ background: #fff; border: 1px solid #dde1e6; border-radius: 12px; padding: 16px 20px; margin-bottom: 16px; }}
+  label {{ margin-right: 12px; }} button {{ font: inherit; padding: 6px 14px; }}
+  @media (prefers-color-scheme: dark) {{ body {{ background: #0f1216; color: #e8ebef; }} header, section {{ background: #16191d; border-color: #2e343b; }} }}
+</style>
+</head>
+<body>
+<header>
+  <h1>{title}</h1>
+  <a href="/demo/{other}">Open {other_title}</a>
+  <label>Language <select id="lang"><option value="en">English</option><option value="id">Bahasa Indonesia</option></select></label>
+  <qontak-bell token="{token}" app="{app}"></qontak-bell>
+</header>
+<main>
+  <section>
+    <h2>Signed in as {my_name}</h2>
+    <p>The bell shows {my_name}'s notifications: several days of history are seeded. Open the other app in another
+    tab: it is the same bell, with the same notifications.</p>
+  </section>
+  <section>
+    <h2>Fire an event as another user</h2>
+    <form id="fire">
+      <label>Kind <select name="kind">{kinds}</select></label>
+      <label>From <select name="actor">{actors}</select></label>
+      <label>To <select name="recipient"><option value="{me}">{my_name} (you)</option><option value="u-2">Budi Santoso</option></select></label>
+      <button>Send</button>
+    </form>
+    <p id="result" role="status"></p>
+  </section>
+</main>
+<script type="module">
+  const bell = document.querySelector('qontak-bell');
+  bell.setAttribute('api', location.origin);
+  const lang = document.getElementById('lang');
+  lang.value = localStorage.getItem('demo-lang') || 'en';
+  document.documentElement.lang = lang.value;
+  lang.addEventListener('change', () => {{
+    document.documentElement.lang = lang.value;
+    localStorage.setItem('demo-lang', lang.value);
+  }});
+  document.getElementById('fire').addEventListener('submit', async (e) => {{
+    e.preventDefault();
+    const body = Object.fromEntries(new FormData(e.target));
+    const res = await fetch('/demo/fire', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }}, body: JSON.stringify(body) }});
+    const out = await res.json();
+    document.getElementById('result').textContent = res.ok
+      ? `Sent ${{body.kind}}: stored ${{out.stored}}, suppressed ${{out.suppressed}}. The bell picks it up within seconds.`
+      : `Refused: ${{out.error?.message}}`;
+  }});
+</script>
+</body>
+</html>"##
+    )
+}

@@ -59,7 +59,12 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let widget = ServeDir::new(&state.config.widget_dir);
     let cors = cors(&state.config.allowed_origins);
-    routes::router(state)
+    let demo = state.config.demo.then(|| demo::routes().with_state(state.clone()));
+    let mut router = routes::router(state);
+    if let Some(demo) = demo {
+        router = router.merge(demo);
+    }
+    router
         .nest_service("/widget", widget)
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -6,15 +6,15 @@ use bell_protocol::Actor;
 use leptos::prelude::*;
 
 use super::icons;
-use crate::intl::{catalog, full_time, relative, Browser};
+use crate::intl::{Browser, catalog, full_time, relative};
 use crate::state::{Bell, Row};
 
 /// "Budi Santoso" → "BS"; the system actor gets the bell.
 fn initials(actor: &Actor) -> Option<String> {
     match actor {
-        Actor::User { name, .. } => {
-            Some(name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect())
-        }
+        Actor::User { name, .. } => Some(
+            name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect(),
+        ),
         Actor::System => None,
     }
 }
@@ -60,7 +60,8 @@ pub fn Item(
     };
     let avatar = match initials(&n.actor) {
         Some(i) => view! { <span class="item__avatar" aria-hidden="true">{i}</span> }.into_any(),
-        None => view! { <span class="item__avatar item__avatar--system" aria-hidden="true">{icons::bell()}</span> }.into_any(),
+        None => view! { <span class="item__avatar item__avatar--system" aria-hidden="true">{icons::bell()}</span> }
+            .into_any(),
     };
     let unread_class = unread.clone();
     let unread_button = unread.clone();

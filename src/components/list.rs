@@ -3,8 +3,8 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 use super::item::Item;
 use crate::intl::{catalog, local_day};
@@ -24,7 +24,8 @@ pub fn List(
     Effect::new(move |_| {
         let (Some(root), Some(target)) = (scroller.get(), sentinel.get()) else { return };
         let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            let visible = entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+            let visible =
+                entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
             if visible {
                 bell.load_more();
             }
@@ -38,7 +39,9 @@ pub fn List(
         }
     });
     on_cleanup(move || {
-        if let Some(Some((io, _))) = observer.try_with_value(|o| o.as_ref().map(|(io, _)| io.clone()).map(|io| (io, ()))) {
+        if let Some(Some((io, _))) =
+            observer.try_with_value(|o| o.as_ref().map(|(io, _)| io.clone()).map(|io| (io, ())))
+        {
             io.disconnect();
         }
     });
@@ -46,7 +49,8 @@ pub fn List(
     let section = move |today: bool| {
         move || {
             let day = bell.today.get();
-            bell.rows.with(|rows| rows.iter().filter(|r| (local_day(r.at) == day) == today).cloned().collect::<Vec<Row>>())
+            bell.rows
+                .with(|rows| rows.iter().filter(|r| (local_day(r.at) == day) == today).cloned().collect::<Vec<Row>>())
         }
     };
     let today_rows = Memo::new_with_compare(
@@ -60,7 +64,9 @@ pub fn List(
     let rows_of = move |ids: Memo<Vec<String>>| {
         move || {
             let ids = ids.get();
-            bell.rows.with(|rows| ids.iter().filter_map(|id| rows.iter().find(|r| &r.n.id == id).cloned()).collect::<Vec<_>>())
+            bell.rows.with(|rows| {
+                ids.iter().filter_map(|id| rows.iter().find(|r| &r.n.id == id).cloned()).collect::<Vec<_>>()
+            })
         }
     };
     let empty = move || bell.status.get() == Status::Idle && bell.rows.with(Vec::is_empty);

@@ -1,20 +1,38 @@
 //! `cargo xtask test`: every test there is, as CI runs it.
 
-use crate::tools::{Result, cargo, sh};
-
-pub fn run_all() -> Result {
-    // Formatting and lints first: they are the cheapest to fail.
-    sh(cargo().args(["fmt", "--all", "--check"]))?;
-    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
-    // Unit tests and the server's integration tests (real HTTP on loopback,
-    // real SQLite files).
-    sh(cargo().args(["test", "--workspace"]))?;
-    Ok(())
-}
+use crate::tools::{Result, build_widget, cargo, root, sh, tool};
 
 pub fn run(args: &[String]) -> Result {
     if let Some(a) = args.first() {
         return Err(format!("`cargo xtask test` takes no arguments (got {a:?})"));
     }
-    run_all()
+    // Formatting and lints first: they are the cheapest to fail.
+    sh(cargo().args(["fmt", "--all", "--check"]))?;
+    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    // Unit tests (protocol table, catalogs, server modules) and the server's
+    // integration tests: real HTTP on loopback, real SQLite files.
+    sh(cargo().args(["test", "--workspace"]))?;
+    // The widget as it ships, then the browser tests against the real server.
+    build_widget()?;
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "qontak-bell",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh(cargo().args(["build", "-p", "bell-server"]))?;
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tests/browser"))
+        .map_err(|e| format!("tests/browser: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".test.mjs"))
+        .map(|n| format!("tests/browser/{n}"))
+        .collect();
+    files.sort();
+    sh(tool("node").args(["--test", "--test-reporter=spec"]).args(&files))?;
+    Ok(())
 }

@@ -2,33 +2,15 @@
 //! it is missing, so a fresh machine of this kind works with no set-up.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 pub type Result<T = ()> = std::result::Result<T, String>;
+
+pub const TRUNK_VERSION: &str = "0.21.14";
 
 /// The workspace root (the folder above `xtask/`).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
-}
-
-/// Runs a command in the workspace root, failing on a non-zero exit.
-pub fn sh(cmd: &mut Command) -> Result {
-    eprintln!("$ {}", describe(cmd));
-    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("{}: {e}", describe(cmd)))?;
-    if status.success() { Ok(()) } else { Err(format!("`{}` failed: {status}", describe(cmd))) }
-}
-
-/// Whether a command runs and exits 0 (its output discarded).
-#[allow(dead_code)]
-pub fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-/// What a command prints, if it runs and exits 0.
-#[allow(dead_code)]
-pub fn output(cmd: &mut Command) -> Option<String> {
-    let out = cmd.output().ok().filter(|o| o.status.success())?;
-    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn describe(cmd: &Command) -> String {
@@ -40,19 +22,92 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-trait InRoot {
-    fn current_dir_if_unset(&mut self) -> &mut Self;
+/// Runs a command (in the workspace root unless told otherwise), failing on a non-zero exit.
+pub fn sh(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", describe(cmd));
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let status = cmd.status().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed: {status}", describe(cmd))) }
 }
 
-impl InRoot for Command {
-    fn current_dir_if_unset(&mut self) -> &mut Self {
-        if self.get_current_dir().is_none() {
-            self.current_dir(root());
-        }
-        self
-    }
+/// What a command prints on stdout, if it runs and exits 0.
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok().filter(|o| o.status.success())?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// PATH with the project's npm tools and cargo's bin folder first: trunk
+/// runs offline and finds wasm-bindgen and wasm-opt there.
+pub fn tool_path() -> String {
+    let mut dirs = vec![root().join("tools/node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        dirs.push(home.join("bin"));
+    }
+    let mut path = std::env::join_paths(dirs).unwrap_or_default();
+    if let Some(old) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    path.to_string_lossy().into_owned()
+}
+
+fn with_path(mut cmd: Command) -> Command {
+    cmd.env("PATH", tool_path());
+    cmd
+}
+
+pub fn tool(name: &str) -> Command {
+    with_path(Command::new(name))
+}
+
+/// The version of `package` pinned in Cargo.lock.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let marker = format!("name = \"{package}\"\nversion = \"");
+    let start = lock.find(&marker).ok_or_else(|| format!("{package} is not in Cargo.lock"))? + marker.len();
+    Ok(lock[start..].split('"').next().unwrap_or_default().to_owned())
+}
+
+/// Everything the widget build and the browser tests need.
+pub fn ensure_widget_tools() -> Result {
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
+        sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    if output(tool("trunk").arg("--version")).as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
+        eprintln!("installing trunk {TRUNK_VERSION} (about 12 minutes, once)");
+        sh(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+    }
+    // The CLI must equal the crate in Cargo.lock (no --locked: one of its
+    // locked dependencies is gone from the registry).
+    let bindgen = locked_version("wasm-bindgen")?;
+    if output(tool("wasm-bindgen").arg("--version")).as_deref() != Some(&format!("wasm-bindgen {bindgen}")) {
+        sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &bindgen]))?;
+    }
+    let tools = root().join("tools");
+    if !tools.join("node_modules/.bin/wasm-opt").exists() || !tools.join("node_modules/playwright-core").exists() {
+        sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tools))?;
+    }
+    if !Path::new("/usr/bin/chromium").exists() {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    Ok(())
+}
+
+/// Builds the widget into `dist/` exactly as it ships (size-optimised wasm).
+pub fn build_widget() -> Result {
+    ensure_widget_tools()?;
+    sh(tool("trunk").args(["build", "--release", "--offline", "--cargo-profile", "wasm-release"]))
 }
