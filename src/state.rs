@@ -29,12 +29,15 @@ pub struct Row {
     pub read: ArcRwSignal<bool>,
     /// Epoch ms of `created_at`.
     pub at: f64,
+    /// Its calendar day in the device's time zone (`yyyymmdd`), for Today / Older.
+    pub day: u32,
 }
 
 impl Row {
     fn new(n: Notification) -> Row {
         let at = crate::intl::parse_time(&n.created_at);
-        Row { read: ArcRwSignal::new(n.read_at.is_some()), n: Arc::new(n), at }
+        let day = crate::intl::local_day(at);
+        Row { read: ArcRwSignal::new(n.read_at.is_some()), n: Arc::new(n), at, day }
     }
 }
 

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::item::Item;
-use crate::intl::{catalog, local_day};
+use crate::intl::catalog;
 use crate::state::{Bell, Row, Status};
 
 #[component]
@@ -46,29 +46,20 @@ pub fn List(
         }
     });
 
+    // The rows of one section: keyed `For` below re-renders only what changed.
     let section = move |today: bool| {
         move || {
             let day = bell.today.get();
-            bell.rows
-                .with(|rows| rows.iter().filter(|r| (local_day(r.at) == day) == today).cloned().collect::<Vec<Row>>())
+            bell.rows.with(|rows| rows.iter().filter(|r| (r.day == day) == today).cloned().collect::<Vec<Row>>())
         }
     };
-    let today_rows = Memo::new_with_compare(
-        move |_| section(true)().iter().map(|r| r.n.id.clone()).collect::<Vec<_>>(),
-        |a, b| a == b,
-    );
-    let older_rows = Memo::new_with_compare(
-        move |_| section(false)().iter().map(|r| r.n.id.clone()).collect::<Vec<_>>(),
-        |a, b| a == b,
-    );
-    let rows_of = move |ids: Memo<Vec<String>>| {
-        move || {
-            let ids = ids.get();
-            bell.rows.with(|rows| {
-                ids.iter().filter_map(|id| rows.iter().find(|r| &r.n.id == id).cloned()).collect::<Vec<_>>()
-            })
-        }
+    let has = move |today: bool| {
+        Memo::new(move |_| {
+            let day = bell.today.get();
+            bell.rows.with(|rows| rows.iter().any(|r| (r.day == day) == today))
+        })
     };
+    let (has_today, has_older) = (has(true), has(false));
     let empty = move || bell.status.get() == Status::Idle && bell.rows.with(Vec::is_empty);
 
     view! {
@@ -103,21 +94,21 @@ pub fn List(
                     <p>{move || t("empty-body")}</p>
                 </div>
             </Show>
-            <Show when=move || !today_rows.get().is_empty()>
+            <Show when=move || has_today.get()>
                 <section class="section" aria-labelledby="bell-today">
                     <h3 class="section__title" id="bell-today">{move || t("section-today")}</h3>
                     <ul class="section__items" role="list">
-                        <For each=rows_of(today_rows) key=|r| r.n.id.clone() let:row>
+                        <For each=section(true) key=|r| r.n.id.clone() let:row>
                             <Item bell=bell row=row />
                         </For>
                     </ul>
                 </section>
             </Show>
-            <Show when=move || !older_rows.get().is_empty()>
+            <Show when=move || has_older.get()>
                 <section class="section" aria-labelledby="bell-older">
                     <h3 class="section__title" id="bell-older">{move || t("section-older")}</h3>
                     <ul class="section__items" role="list">
-                        <For each=rows_of(older_rows) key=|r| r.n.id.clone() let:row>
+                        <For each=section(false) key=|r| r.n.id.clone() let:row>
                             <Item bell=bell row=row />
                         </For>
                     </ul>
