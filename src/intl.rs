@@ -13,7 +13,7 @@ use crate::i18n::{Catalog, Formats, Lang};
 
 thread_local! {
     static CATALOGS: RefCell<HashMap<Lang, &'static Catalog>> = RefCell::new(HashMap::new());
-    static FORMATTERS: RefCell<HashMap<String, Function>> = RefCell::new(HashMap::new());
+    static FORMATTERS: RefCell<HashMap<(Style, Lang), Function>> = RefCell::new(HashMap::new());
 }
 
 /// The catalog of a language, built once (leaked: two live for the page's life).
@@ -44,26 +44,38 @@ fn fluent_number(lang: Lang, v: &FluentValue) -> Option<String> {
     }
 }
 
-fn options(pairs: &[(&str, &str)]) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    o
+/// The formats the widget uses; with the language, the key of a cached formatter.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Style {
+    Number,
+    Currency(String),
+    /// Medium date and short time, in the device's time zone.
+    DateTime,
 }
 
-/// A cached `Intl.<kind>(lang, options).format`.
-fn format_with(kind: &str, lang: Lang, opts: &[(&str, &str)], value: &JsValue) -> String {
-    let key = format!("{kind}/{}/{opts:?}", lang.tag());
+/// `Intl.NumberFormat` / `Intl.DateTimeFormat` `format`, built once per style and language.
+fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
     let format = FORMATTERS.with(|f| {
         f.borrow_mut()
-            .entry(key)
+            .entry((style.clone(), lang))
             .or_insert_with(|| {
                 let locales = Array::of1(&JsValue::from_str(lang.tag()));
-                let options = options(opts);
-                let formatter: Object = match kind {
-                    "number" => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
-                    _ => js_sys::Intl::DateTimeFormat::new(&locales, &options).into(),
+                let options = Object::new();
+                let set = |k: &str, v: &str| {
+                    let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+                };
+                let formatter: Object = match &style {
+                    Style::Number => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
+                    Style::Currency(code) => {
+                        set("style", "currency");
+                        set("currency", code);
+                        js_sys::Intl::NumberFormat::new(&locales, &options).into()
+                    }
+                    Style::DateTime => {
+                        set("dateStyle", "medium");
+                        set("timeStyle", "short");
+                        js_sys::Intl::DateTimeFormat::new(&locales, &options).into()
+                    }
                 };
                 Reflect::get(&formatter, &JsValue::from_str("format")).map(Function::from).expect("Intl format")
             })
@@ -77,11 +89,11 @@ pub struct Browser;
 
 impl Formats for Browser {
     fn number(&self, lang: Lang, n: f64) -> String {
-        format_with("number", lang, &[], &JsValue::from_f64(n))
+        format_with(Style::Number, lang, &JsValue::from_f64(n))
     }
 
     fn currency(&self, lang: Lang, amount: f64, currency: &str) -> String {
-        format_with("number", lang, &[("style", "currency"), ("currency", currency)], &JsValue::from_f64(amount))
+        format_with(Style::Currency(currency.to_owned()), lang, &JsValue::from_f64(amount))
     }
 
     fn date_time(&self, lang: Lang, rfc3339: &str) -> String {
@@ -100,12 +112,7 @@ pub fn now() -> f64 {
 
 /// The full local date and time, for the hover title.
 pub fn full_time(lang: Lang, ms: f64) -> String {
-    format_with(
-        "date",
-        lang,
-        &[("dateStyle", "medium"), ("timeStyle", "short")],
-        &Date::new(&JsValue::from_f64(ms)).into(),
-    )
+    format_with(Style::DateTime, lang, &JsValue::from_f64(ms))
 }
 
 /// The calendar day of `ms` in the device's time zone, as `yyyymmdd`.

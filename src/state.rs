@@ -194,6 +194,12 @@ impl Bell {
                 return;
             }
             self.rows.try_update(|rows| {
+                // Read elsewhere meanwhile (another tab, another device).
+                for n in page.items.iter().filter(|n| n.read_at.is_some()) {
+                    if let Some(r) = rows.iter().find(|r| r.n.id == n.id) {
+                        r.read.set(true);
+                    }
+                }
                 let fresh: Vec<Row> =
                     page.items.into_iter().filter(|n| !rows.iter().any(|r| r.n.id == n.id)).map(Row::new).collect();
                 if !fresh.is_empty() {

@@ -202,7 +202,7 @@ fn page(state: &AppState, app: &str) -> String {
         r##"<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta charset="utf-8"><link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — notification center demo</title>
 <script type="module" src="/widget/bell.js"></script>
 <style>

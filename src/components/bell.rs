@@ -23,6 +23,10 @@ pub fn BellRoot(
     host: web_sys::HtmlElement,
 ) -> impl IntoView {
     let button = NodeRef::<html::Button>::new();
+    let panel = NodeRef::<html::Div>::new();
+    // Built on first open, then kept and only hidden: reopening a long list
+    // costs a style change, not a thousand new nodes.
+    let built = RwSignal::new(false);
     let t = move |id: &'static str| catalog(bell.lang.get()).text(id, None);
     let total = move || bell.counts.with(|c| c.as_ref().map_or(0, |c| c.total));
     let close = move |refocus: bool| {
@@ -34,10 +38,18 @@ pub fn BellRoot(
     let toggle = move |_| {
         let opening = !bell.open.get_untracked();
         bell.open.set(opening);
-        if opening {
-            bell.load_first_page();
-            bell.load_counts();
+        if !opening {
+            return;
         }
+        built.set(true);
+        // Shown and focused now, not a tick later (the first open focuses
+        // from `Tabs` once it is built).
+        if let Some(panel) = panel.get_untracked() {
+            panel.set_hidden(false);
+            super::focus_first(&panel, "[role='tab'][aria-selected='true']");
+        }
+        // What was listed shows at once; only news is fetched.
+        bell.refresh();
     };
     // A click anywhere outside the element closes the panel.
     let outside = window_event_listener(leptos::ev::click, move |ev| {
@@ -69,12 +81,14 @@ pub fn BellRoot(
                     <span class="bell__badge" aria-hidden="true">{move || badge_text(total())}</span>
                 </Show>
             </button>
-            <Show when=move || bell.open.get()>
+            <Show when=move || built.get()>
                 <div
                     id="bell-panel"
                     class="panel"
                     role="dialog"
                     aria-labelledby="bell-panel-title"
+                    node_ref=panel
+                    hidden=move || !bell.open.get()
                 >
                     <div class="panel__header">
                         <h2 id="bell-panel-title" class="panel__title">{move || t("panel-title")}</h2>

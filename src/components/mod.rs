@@ -8,3 +8,11 @@ mod list;
 mod tabs;
 
 pub use bell::BellRoot;
+
+/// Focuses the first element under `root` matching `selector`.
+fn focus_first(root: &web_sys::Element, selector: &str) {
+    use wasm_bindgen::JsCast;
+    if let Ok(Some(el)) = root.query_selector(selector) {
+        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+    }
+}

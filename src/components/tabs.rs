@@ -16,14 +16,6 @@ fn message(tab: Tab) -> &'static str {
     }
 }
 
-/// Focuses the first element under `root` matching `selector`.
-fn focus_first(root: &web_sys::Element, selector: &str) {
-    use wasm_bindgen::JsCast;
-    if let Ok(Some(el)) = root.query_selector(selector) {
-        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
-    }
-}
-
 #[component]
 pub fn Tabs(
     /// The widget's state.
@@ -37,13 +29,13 @@ pub fn Tabs(
             bell.load_first_page();
         }
         if focus && let Some(list) = list.get_untracked() {
-            focus_first(&list, &format!("[data-tab='{}']", tab.as_str()));
+            super::focus_first(&list, &format!("[data-tab='{}']", tab.as_str()));
         }
     };
     // The active tab gets focus when the panel opens.
     Effect::new(move |_| {
         if let Some(list) = list.get() {
-            focus_first(&list, "[aria-selected='true']");
+            super::focus_first(&list, "[aria-selected='true']");
         }
     });
     let on_key = move |ev: web_sys::KeyboardEvent| {

@@ -84,7 +84,7 @@ export async function start() {
       const all = { api, token: token(user), app: 'crm', ...attrs };
       const attributes = Object.entries(all).filter(([, v]) => v !== null).map(([k, v]) => `${k}="${v}"`).join(' ');
       const path = `/page-${++seq}.html`;
-      return env.page(path, `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Host</title>${head}
+      return env.page(path, `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Host</title>${head}
 <script type="module" src="${api}/widget/bell.js"></script></head>
 <body><header style="display:flex;justify-content:flex-end;padding:8px"><qontak-bell ${attributes}></qontak-bell></header>${body}</body></html>`);
     },
