@@ -64,14 +64,19 @@ async function openWith(n) {
   }
   return { page, listed: await items.count() };
 }
-/** Milliseconds from an action to the frame after it. */
+/** Milliseconds from an action until (a) its work is done — script, then a
+ *  forced style and layout of the panel, i.e. everything but the paint
+ *  itself — and (b) the frame after it (which adds the wait for vsync). */
 const timed = (page, action, arg) => page.evaluate(async ([action, arg]) => {
   const el = document.querySelector('qontak-bell');
   const t0 = performance.now();
   if (action === 'toggle') el.shadowRoot.querySelector('.bell__button').click();
   else el.setAttribute('lang', arg);
+  await new Promise((r) => setTimeout(r, 0)); // reactive effects run as microtasks before this
+  el.shadowRoot.querySelector('.panel').getBoundingClientRect(); // style + layout now
+  const work = performance.now() - t0;
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  return performance.now() - t0;
+  return [work, performance.now() - t0];
 }, [action, arg]);
 
 const big = await openWith(1000);
@@ -94,8 +99,10 @@ const lines = [
   ...[
     ['script tag → interactive bell, cold cache', stats(cold)],
     ['script tag → interactive bell, warm cache', stats(warm)],
-    [`open the panel with ${big.listed} items loaded → next frame`, stats(open)],
-    [`switch language with ${small.listed} items listed → next frame`, stats(switchLang)],
+    [`open the panel with ${big.listed} items loaded: script + style + layout`, stats(open.map((x) => x[0]))],
+    [`open the panel with ${big.listed} items loaded: to the next frame`, stats(open.map((x) => x[1]))],
+    [`switch language with ${small.listed} items listed: script + style + layout`, stats(switchLang.map((x) => x[0]))],
+    [`switch language with ${small.listed} items listed: to the next frame`, stats(switchLang.map((x) => x[1]))],
   ].map(([name, s]) => `| ${name} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.max)} |`),
 ];
 const text = lines.join('\n');
