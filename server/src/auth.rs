@@ -72,6 +72,27 @@ fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// What a bearer token turned out to be.
+enum Credential {
+    User(String),
+    Service,
+    Invalid,
+}
+
+/// Reads the request's bearer token; `401` when there is none.
+fn credential<S>(parts: &Parts, state: &S) -> Result<Credential, AppError>
+where
+    Auth: FromRef<S>,
+{
+    let auth = Auth::from_ref(state);
+    let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
+    Ok(if auth.is_service_token(token) {
+        Credential::Service
+    } else {
+        auth.user_of(token).map_or(Credential::Invalid, Credential::User)
+    })
+}
+
 /// The signed-in user of a widget request.
 #[derive(Clone, Debug)]
 pub struct User(pub String);
@@ -83,15 +104,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
-        if let Some(user) = auth.user_of(token) {
-            return Ok(User(user));
+        match credential(parts, state)? {
+            Credential::User(user) => Ok(User(user)),
+            Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
+            Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
         }
-        if auth.is_service_token(token) {
-            return Err(AppError::Forbidden("the service token cannot act as a user"));
-        }
-        Err(AppError::Unauthorized("invalid_token"))
     }
 }
 
@@ -106,14 +123,10 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
-        if auth.is_service_token(token) {
-            return Ok(Producer);
+        match credential(parts, state)? {
+            Credential::Service => Ok(Producer),
+            Credential::User(_) => Err(AppError::Forbidden("user tokens cannot send events")),
+            Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
         }
-        if auth.user_of(token).is_some() {
-            return Err(AppError::Forbidden("user tokens cannot send events"));
-        }
-        Err(AppError::Unauthorized("invalid_token"))
     }
 }

@@ -279,9 +279,15 @@ impl Store {
     /// Bulk-loads `(recipient, event, read)` rows in one transaction, for
     /// demo data and benchmarks; a read row is read at its creation time.
     pub async fn load_rows(&self, rows: &[(String, ValidEvent, bool)]) -> anyhow::Result<()> {
+        let events: Vec<(&ValidEvent, i64)> = rows.iter().map(|(_, ev, _)| (ev, ev.created_at)).collect();
+        let targets: Vec<Target> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (user, ev, read))| (i, user.as_str(), read.then_some(ev.created_at)))
+            .collect();
         let mut tx = self.write.begin().await?;
-        for (user, ev, read) in rows {
-            insert_notifications(&mut tx, ev, &[user.as_str()], read.then_some(ev.created_at)).await?;
+        for chunk in targets.chunks(ROWS_PER_INSERT) {
+            insert_rows(&mut tx, &events, chunk).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -352,11 +358,11 @@ async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyho
     for (i, (ev, _)) in events.iter().enumerate() {
         fresh[i] = claimed.remove(&ev.id);
     }
-    let rows: Vec<(usize, &str)> = plans
+    let rows: Vec<Target> = plans
         .iter()
         .enumerate()
         .filter(|(i, _)| fresh[*i])
-        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r)))
+        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, None)))
         .collect();
     let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -400,19 +406,22 @@ async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyho
     Ok(results)
 }
 
-/// Inserts `(event index, recipient)` rows in one statement; answers each
-/// stored notification with the index of its event and its recipient.
+/// One row to insert: the index of its event, the recipient, and `read_at`.
+type Target<'a> = (usize, &'a str, Option<i64>);
+
+/// Inserts rows in one statement; answers each stored notification with the
+/// index of its event and its recipient.
 async fn insert_rows(
     tx: &mut Transaction<'_, Sqlite>,
     events: &[(&ValidEvent, i64)],
-    rows: &[(usize, &str)],
+    rows: &[Target<'_>],
 ) -> anyhow::Result<Vec<(usize, String, Notification)>> {
     let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
     let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO notifications \
          (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
     );
-    insert.push_values(rows, |mut row, (i, user)| {
+    insert.push_values(rows, |mut row, (i, user, read_at)| {
         let (ev, c) = (events[*i].0, &columns[*i]);
         row.push_bind(*user)
             .push_bind(&ev.id)
@@ -425,18 +434,19 @@ async fn insert_rows(
             .push_bind(&c.args)
             .push_bind(ev.link.as_deref())
             .push_bind(ev.created_at)
-            .push_bind(None::<i64>);
+            .push_bind(*read_at);
     });
     insert.push(" RETURNING id, event_id, user_id");
     let returned = insert.build().fetch_all(&mut **tx).await?;
     // RETURNING's row order is not promised: match rows by (event, user).
-    let index: HashMap<(&str, &str), usize> = rows.iter().map(|(i, u)| ((events[*i].0.id.as_str(), *u), *i)).collect();
+    let index: HashMap<(&str, &str), (usize, Option<i64>)> =
+        rows.iter().map(|(i, u, read_at)| ((events[*i].0.id.as_str(), *u), (*i, *read_at))).collect();
     returned
         .iter()
         .map(|r| {
             let (id, event_id, user): (i64, &str, &str) = (r.get(0), r.get(1), r.get(2));
-            let i = *index.get(&(event_id, user)).context("RETURNING gave an unknown row")?;
-            Ok((i, user.to_owned(), notification_of(events[i].0, id, &columns[i], None)))
+            let (i, read_at) = *index.get(&(event_id, user)).context("RETURNING gave an unknown row")?;
+            Ok((i, user.to_owned(), notification_of(events[i].0, id, &columns[i], read_at)))
         })
         .collect()
 }
@@ -473,43 +483,6 @@ fn notification_of(ev: &ValidEvent, id: i64, c: &EventColumns, read_at: Option<i
         created_at: rfc3339(ev.created_at),
         read_at: read_at.map(rfc3339),
     }
-}
-
-/// Inserts one event's rows one by one (demo data and benchmark seeding).
-async fn insert_notifications(
-    tx: &mut Transaction<'_, Sqlite>,
-    ev: &ValidEvent,
-    recipients: &[&str],
-    read_at: Option<i64>,
-) -> anyhow::Result<Vec<(String, Notification)>> {
-    if ev.spec.placement.is_none() {
-        return Ok(Vec::new());
-    }
-    let c = EventColumns::of(ev)?;
-    let mut stored = Vec::with_capacity(recipients.len());
-    for user in recipients {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notifications \
-             (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(*user)
-        .bind(&ev.id)
-        .bind(ev.spec.name)
-        .bind(c.tab.as_str())
-        .bind(c.category.as_str())
-        .bind(c.actor_type)
-        .bind(ev.actor.user_id())
-        .bind(c.actor_name.as_deref())
-        .bind(&c.args)
-        .bind(ev.link.as_deref())
-        .bind(ev.created_at)
-        .bind(read_at)
-        .fetch_one(&mut **tx)
-        .await?;
-        stored.push(((*user).to_owned(), notification_of(ev, id, &c, read_at)));
-    }
-    Ok(stored)
 }
 
 fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notification> {

@@ -194,3 +194,39 @@ async fn the_binary_logs_requests_with_ids_and_never_secrets() {
         assert!(!log.contains(secret), "a secret leaked into the log:\n{log}");
     }
 }
+
+/// `--demo` seeds several days of history for the demo users, once.
+#[tokio::test]
+async fn demo_mode_seeds_history_and_serves_the_demo_pages() {
+    let s = TestServer::start_with(|c| c.demo = true).await;
+    let counts = s.counts("u-1").await;
+    assert!(counts["total"].as_u64().unwrap() > 0, "{counts}");
+    let general = s.list_all("u-1", "tab=general").await;
+    let days: std::collections::HashSet<&str> =
+        general.iter().map(|i| &i["created_at"].as_str().unwrap()[..10]).collect();
+    assert!(days.len() >= 3, "several days: {days:?}");
+    assert!(general.iter().any(|i| i["read_at"].is_string()) && general.iter().any(|i| i["read_at"].is_null()));
+    let res = s.client.get(s.url("/demo/chat")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<qontak-bell") && html.contains("/widget/bell.js"));
+    // Fire an event as another user, through the producer rules.
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/demo/fire",
+            None,
+            Some(json!({"kind": "task.assigned", "actor": "u-2", "recipient": "u-1"})),
+        )
+        .await;
+    assert_eq!((status, body["stored"].as_u64()), (StatusCode::OK, Some(1)));
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/demo/fire",
+            None,
+            Some(json!({"kind": "task.assigned", "actor": "u-1", "recipient": "u-1"})),
+        )
+        .await;
+    assert_eq!((status, body["suppressed"].as_u64()), (StatusCode::OK, Some(1)), "self-assignment stays silent");
+}
