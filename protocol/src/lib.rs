@@ -11,6 +11,7 @@ pub mod event;
 pub mod kind;
 pub mod notification;
 pub mod query;
+pub mod stream;
 
 pub use counts::{TabCounts, UnreadCounts};
 pub use error::{ErrorBody, ErrorDetail};
@@ -18,3 +19,4 @@ pub use event::{IngestOutcome, NewEvent};
 pub use kind::{ArgSpec, ArgType, Category, KINDS, KindSpec, Tab};
 pub use notification::{Actor, Notification};
 pub use query::{Page, ReadAll, ReadAllOutcome};
+pub use stream::{ReadChange, StreamPosition};

@@ -84,8 +84,11 @@ fn credential<S>(parts: &Parts, state: &S) -> Result<Credential, AppError>
 where
     Auth: FromRef<S>,
 {
-    let auth = Auth::from_ref(state);
-    let token = bearer(parts).ok_or(AppError::Unauthorized("missing_token"))?;
+    classify(&Auth::from_ref(state), bearer(parts))
+}
+
+fn classify(auth: &Auth, token: Option<&str>) -> Result<Credential, AppError> {
+    let token = token.ok_or(AppError::Unauthorized("missing_token"))?;
     Ok(if auth.is_service_token(token) {
         Credential::Service
     } else {
@@ -126,6 +129,30 @@ where
         match credential(parts, state)? {
             Credential::Service => Ok(Producer),
             Credential::User(_) => Err(AppError::Forbidden("user tokens cannot send events")),
+            Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
+        }
+    }
+}
+
+/// The user of a stream request: a bearer token, or `?access_token=` because
+/// `EventSource` cannot send headers.
+#[derive(Clone, Debug)]
+pub struct StreamUser(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for StreamUser
+where
+    Auth: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query_token = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
+        });
+        let token = bearer(parts).map(str::to_owned).or(query_token);
+        match classify(&Auth::from_ref(state), token.as_deref())? {
+            Credential::User(user) => Ok(StreamUser(user)),
+            Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
             Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
         }
     }

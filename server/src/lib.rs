@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod retention;
 pub mod routes;
 pub mod store;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub store: Store,
     pub auth: Auth,
     pub config: Arc<Config>,
+    /// Wakes the stream connections of a user when something of theirs changed.
+    pub hub: stream::Hub,
 }
 
 impl FromRef<AppState> for Auth {
@@ -50,7 +53,7 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
-        Ok(AppState { store, auth, config: Arc::new(config) })
+        Ok(AppState { store, auth, config: Arc::new(config), hub: stream::Hub::new() })
     }
 }
 

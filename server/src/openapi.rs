@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Qontak Notification Center", description = "Ingestion, feed, counts and read state of the bell."),
     modifiers(&Security),
-    components(schemas(bell_protocol::Notification, bell_protocol::Actor))
+    components(schemas(bell_protocol::Notification, bell_protocol::Actor, bell_protocol::ReadChange))
 )]
 pub struct ApiDoc;
 

@@ -9,14 +9,16 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use bell_protocol::query::{DEFAULT_LIMIT, MAX_LIMIT};
-use bell_protocol::{Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Tab, UnreadCounts};
+use bell_protocol::{
+    Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, StreamPosition, Tab, UnreadCounts,
+};
 use serde_json::{Map, Value};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Producer, User};
+use crate::auth::{Producer, StreamUser, User};
 use crate::clock::now_ms;
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
@@ -37,6 +39,7 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(unread_count))
                 .routes(routes!(mark_read))
                 .routes(routes!(read_all))
+                .routes(routes!(stream))
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
         .routes(routes!(healthz))
@@ -82,6 +85,9 @@ async fn ingest_event(
     let now = now_ms();
     let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
     let ingested = state.store.ingest(event, now).await?;
+    for (user, _) in &ingested.stored {
+        state.hub.wake(user);
+    }
     let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(ingested.outcome)))
 }
@@ -193,7 +199,12 @@ async fn unread_count(State(state): State<AppState>, User(user): User) -> AppRes
 async fn mark_read(State(state): State<AppState>, User(user): User, Path(id): Path<String>) -> AppResult<StatusCode> {
     let id = id.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)?;
     match state.store.mark_read(&user, id, now_ms()).await? {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
+        Some(changed) => {
+            if changed {
+                state.hub.wake(&user);
+            }
+            Ok(StatusCode::NO_CONTENT)
+        }
         None => Err(AppError::NotFound),
     }
 }
@@ -264,7 +275,35 @@ async fn read_all(
             })?),
         };
     let marked = state.store.read_all(&user, request.tab, request.category, up_to, now_ms()).await?;
+    if marked > 0 {
+        state.hub.wake(&user);
+    }
     Ok(Json(ReadAllOutcome { marked }))
+}
+
+/// The caller's live events as Server-Sent Events: `notification`, `read`
+/// and `counts`, each with an `id` to resume from.
+#[utoipa::path(
+    get, path = "/v1/stream", tag = "stream",
+    params(
+        ("access_token" = Option<String>, Query, description = "The user token, for `EventSource`, which cannot send headers"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The last event id received: what came after it is replayed"),
+    ),
+    security(("user_token" = [])),
+    responses(
+        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange) and `counts` (UnreadCounts) events; a comment every 15 s keeps it alive", content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody),
+    )
+)]
+async fn stream(
+    State(state): State<AppState>,
+    StreamUser(user): StreamUser,
+    headers: axum::http::HeaderMap,
+) -> AppResult<impl IntoResponse> {
+    // An unreadable Last-Event-ID starts afresh rather than failing: a 4xx
+    // would stop `EventSource` from ever reconnecting.
+    let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(StreamPosition::decode);
+    Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, resume).await?)
 }
 
 /// The answer of `/healthz`.

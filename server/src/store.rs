@@ -9,7 +9,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use bell_protocol::{Actor, Category, IngestOutcome, Notification, Page, Tab, UnreadCounts};
+use bell_protocol::{
+    Actor, Category, IngestOutcome, Notification, Page, ReadChange, StreamPosition, Tab, UnreadCounts,
+};
 use serde_json::{Map, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::{HashMap, HashSet};
@@ -188,10 +190,12 @@ impl Store {
     }
 
     /// Marks one of the user's notifications read. `None` when the user has
-    /// no such (retained) notification; `Some(changed)` otherwise.
+    /// no such (retained) notification; `Some(changed)` otherwise. A change is
+    /// logged for stream clients in the same transaction.
     pub async fn mark_read(&self, user: &str, id: i64, now: i64) -> anyhow::Result<Option<bool>> {
         let inbox_cutoff = retention_cutoff(Tab::Inbox, now);
         let other_cutoff = retention_cutoff(Tab::General, now);
+        let mut tx = self.write.begin().await?;
         let changed = sqlx::query(&format!(
             "UPDATE notifications SET read_at = $4 WHERE user_id = $1 AND {RETAINED} AND id = $5 AND read_at IS NULL"
         ))
@@ -200,10 +204,12 @@ impl Store {
         .bind(other_cutoff)
         .bind(now)
         .bind(id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if changed == 1 {
+            log_read_change(&mut tx, user, &ReadChange::Ids { ids: vec![id.to_string()] }, now).await?;
+            tx.commit().await?;
             return Ok(Some(true));
         }
         let exists = sqlx::query(&format!("SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4"))
@@ -211,9 +217,10 @@ impl Store {
             .bind(inbox_cutoff)
             .bind(other_cutoff)
             .bind(id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *tx)
             .await?
             .is_some();
+        tx.rollback().await?;
         Ok(exists.then_some(false))
     }
 
@@ -243,7 +250,56 @@ impl Store {
         if let Some(c) = category {
             query = query.bind(c.as_str());
         }
-        Ok(query.execute(&self.write).await?.rows_affected())
+        let mut tx = self.write.begin().await?;
+        let marked = query.execute(&mut *tx).await?.rows_affected();
+        if marked > 0 {
+            let change = ReadChange::All { tab, category, up_to: up_to.map(|n| n.to_string()) };
+            log_read_change(&mut tx, user, &change, now).await?;
+        }
+        tx.commit().await?;
+        Ok(marked)
+    }
+
+    /// Where a new stream starts: after everything stored so far.
+    pub async fn stream_head(&self) -> anyhow::Result<StreamPosition> {
+        let notification: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM notifications").fetch_one(&self.read).await?;
+        let read: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM read_changes").fetch_one(&self.read).await?;
+        Ok(StreamPosition { notification, read })
+    }
+
+    /// A user's notifications and read changes after `from`, oldest first, at
+    /// most `limit` of each; notifications with their current read state.
+    pub async fn stream_since(
+        &self,
+        user: &str,
+        from: StreamPosition,
+        limit: u32,
+        now: i64,
+    ) -> anyhow::Result<(Vec<Notification>, Vec<(i64, ReadChange)>)> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND {RETAINED} AND id > $4 ORDER BY id LIMIT $5"
+        ))
+        .bind(user)
+        .bind(retention_cutoff(Tab::Inbox, now))
+        .bind(retention_cutoff(Tab::General, now))
+        .bind(from.notification)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        let notifications = rows.iter().map(notification_from_row).collect::<anyhow::Result<Vec<_>>>()?;
+        let changes =
+            sqlx::query("SELECT id, change FROM read_changes WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                .bind(user)
+                .bind(from.read)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| Ok((r.get::<i64, _>(0), serde_json::from_str(r.get::<&str, _>(1))?)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((notifications, changes))
     }
 
     /// Deletes up to `batch` notifications of `tab` older than its retention,
@@ -256,6 +312,19 @@ impl Store {
         )
         .bind(tab.as_str())
         .bind(retention_cutoff(tab, now))
+        .bind(i64::from(batch))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(deleted)
+    }
+
+    /// Forgets read changes older than the stream's replay window (7 days), in a batch.
+    pub async fn purge_read_changes(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
+        let deleted = sqlx::query(
+            "DELETE FROM read_changes WHERE id IN (SELECT id FROM read_changes WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(now - 7 * crate::clock::DAY_MS)
         .bind(i64::from(batch))
         .execute(&self.write)
         .await?
@@ -292,6 +361,21 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn log_read_change(
+    tx: &mut Transaction<'_, Sqlite>,
+    user: &str,
+    change: &ReadChange,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO read_changes (user_id, change, created_at) VALUES ($1, $2, $3)")
+        .bind(user)
+        .bind(serde_json::to_string(change)?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Copies the WAL back into the database file every 200 ms without blocking

@@ -1,0 +1,181 @@
+//! `GET /v1/stream`: live events, replay with `Last-Event-ID` (also after a
+//! restart), and authentication — over real HTTP and SQLite.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[derive(Debug)]
+struct SseEvent {
+    id: String,
+    event: String,
+    data: Value,
+}
+
+/// A minimal SSE reader over a streaming response.
+struct Stream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    async fn open(s: &TestServer, user: &str, last_event_id: Option<&str>) -> Stream {
+        let mut request = s.client.get(s.url("/v1/stream")).bearer_auth(s.token(user));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Stream { response, buffer: String::new() }
+    }
+
+    async fn next(&mut self) -> SseEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if event.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return SseEvent { id, event, data: serde_json::from_str(&data).unwrap() };
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// Skips to the next event of `name`.
+    async fn next_of(&mut self, name: &str) -> SseEvent {
+        loop {
+            let e = self.next().await;
+            if e.event == name {
+                return e;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn new_notifications_read_changes_and_counts_arrive_live() {
+    let s = TestServer::start().await;
+    let mut stream = Stream::open(&s, "u-2", None).await;
+    let first = stream.next().await;
+    assert_eq!(first.event, "counts", "a fresh stream starts with the counts");
+    assert_eq!(first.data["total"], 0);
+
+    s.ingest_ok(event("live-1", "mention", "u-1", &["u-2"])).await;
+    let n = stream.next().await;
+    assert_eq!(n.event, "notification");
+    assert_eq!(n.data["kind"], "mention");
+    assert!(n.data["read_at"].is_null());
+    let counts = stream.next().await;
+    assert_eq!((counts.event.as_str(), &counts.data["total"]), ("counts", &json!(1)));
+    assert_eq!(counts.id, n.id);
+
+    let id = n.data["id"].as_str().unwrap();
+    s.post_as("u-2", &format!("/v1/notifications/{id}/read"), None).await;
+    let read = stream.next().await;
+    assert_eq!((read.event.as_str(), &read.data), ("read", &json!({"scope": "ids", "ids": [id]})));
+    assert_eq!(stream.next_of("counts").await.data["total"], 0);
+
+    s.ingest_ok(event("live-2", "conversation.resolved", "u-1", &["u-2"])).await;
+    stream.next_of("notification").await;
+    s.post_as("u-2", "/v1/notifications/read-all", Some(json!({"tab": "inbox"}))).await;
+    let read = stream.next_of("read").await;
+    assert_eq!(read.data, json!({"scope": "all", "tab": "inbox", "category": null, "up_to": null}));
+}
+
+#[tokio::test]
+async fn other_users_events_never_reach_a_stream() {
+    let s = TestServer::start().await;
+    let mut mine = Stream::open(&s, "u-2", None).await;
+    mine.next().await;
+    s.ingest_ok(event("other-1", "mention", "u-1", &["u-3"])).await;
+    s.ingest_ok(event("mine-1", "mention", "u-1", &["u-2"])).await;
+    let n = mine.next().await;
+    assert_eq!(n.event, "notification");
+    assert!(n.data["id"].is_string());
+    let rows = s.list_all("u-2", "tab=general").await;
+    assert_eq!(n.data["id"], rows[0]["id"], "the first event is u-2's own");
+}
+
+#[tokio::test]
+async fn reconnecting_with_last_event_id_replays_what_was_missed() {
+    let s = TestServer::start().await;
+    s.ingest_ok(event("before", "mention", "u-1", &["u-2"])).await;
+    let mut stream = Stream::open(&s, "u-2", None).await;
+    let resume = stream.next().await.id;
+    drop(stream);
+    s.ingest_ok(event("missed-1", "deal.assigned", "u-1", &["u-2"])).await;
+    s.ingest_ok(event("missed-2", "task.assigned", "u-1", &["u-2"])).await;
+    let missed = s.list_all("u-2", "tab=general").await;
+    let first_missed = missed.iter().find(|i| i["kind"] == "deal.assigned").unwrap()["id"].as_str().unwrap().to_owned();
+    s.post_as("u-2", &format!("/v1/notifications/{first_missed}/read"), None).await;
+
+    let mut stream = Stream::open(&s, "u-2", Some(&resume)).await;
+    let a = stream.next().await;
+    let b = stream.next().await;
+    assert_eq!((a.event.as_str(), b.event.as_str()), ("notification", "notification"));
+    assert_eq!((a.data["kind"].as_str(), b.data["kind"].as_str()), (Some("deal.assigned"), Some("task.assigned")));
+    assert!(a.data["read_at"].is_string(), "replayed with its current read state");
+    let read = stream.next().await;
+    assert_eq!(read.event, "read");
+    let counts = stream.next().await;
+    assert_eq!((counts.event.as_str(), &counts.data["total"]), ("counts", &json!(2)));
+    // Nothing from before the resume point comes again.
+    let again = Stream::open(&s, "u-2", Some(&counts.id)).await;
+    drop(again);
+}
+
+#[tokio::test]
+async fn replay_survives_a_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("bell.db").display());
+    let first = TestServer::start_with(|c| c.database_url = db.clone()).await;
+    let mut stream = Stream::open(&first, "u-2", None).await;
+    let resume = stream.next().await.id;
+    drop(stream);
+    first.ingest_ok(event("during-restart", "mention", "u-1", &["u-2"])).await;
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let second = TestServer::start_with(|c| c.database_url = db.clone()).await;
+    let mut stream = Stream::open(&second, "u-2", Some(&resume)).await;
+    let n = stream.next().await;
+    assert_eq!((n.event.as_str(), n.data["kind"].as_str()), ("notification", Some("mention")));
+}
+
+#[tokio::test]
+async fn the_stream_takes_the_token_as_a_query_and_refuses_others() {
+    let s = TestServer::start().await;
+    let token = s.token("u-2");
+    let res = s.client.get(s.url(&format!("/v1/stream?access_token={token}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = s.client.get(s.url("/v1/stream?access_token=nonsense")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = s.client.get(s.url("/v1/stream")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = s.client.get(s.url(&format!("/v1/stream?access_token={SERVICE_TOKEN}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // An unreadable Last-Event-ID starts afresh instead of failing.
+    let res = s.client.get(s.url("/v1/stream")).bearer_auth(&token).header("last-event-id", "garbage").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
