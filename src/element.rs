@@ -116,12 +116,16 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 }
             }),
         );
-        // A new api or token: start over (also resumes after `bell-auth-expired`).
+        // A new api or token: start over (also resumes after `bell-auth-expired`),
+        // with a live stream for this user.
+        let live = StoredValue::new_local(None::<crate::realtime::Realtime>);
         Effect::new(move |previous: Option<()>| {
             let api = api.get();
+            live.set_value(None);
             if api.base.is_empty() || api.token.is_empty() {
                 return;
             }
+            live.set_value(crate::realtime::connect(bell, api.clone()));
             if previous.is_some() {
                 bell.status.set(Status::Idle);
             }
@@ -129,6 +133,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             if bell.open.get_untracked() {
                 bell.load_first_page();
             }
+        });
+        on_cleanup(move || {
+            let _ = live.try_update_value(|l| l.take());
         });
         let tick_count = std::cell::Cell::new(0u32);
         let tick = set_interval_with_handle(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bell_protocol::{Category, Notification, Tab, UnreadCounts};
+use bell_protocol::{Category, Notification, ReadChange, Tab, UnreadCounts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -259,6 +259,60 @@ impl Bell {
                 Err(e) => self.failed(e),
             }
         });
+    }
+
+    /// Applies an event of the live stream (`notification`, `read`, `counts`)
+    /// whose JSON is `data`.
+    pub fn apply_stream_event(self, event: &str, data: &str) {
+        match event {
+            "counts" => {
+                if let Ok(counts) = serde_json::from_str::<UnreadCounts>(data) {
+                    self.counts.try_set(Some(counts));
+                }
+            }
+            "notification" => {
+                let Ok(n) = serde_json::from_str::<Notification>(data) else { return };
+                let view = self.view();
+                let shown = n.tab == view.tab && view.category.is_none_or(|c| c == n.category);
+                // Only into a list that is loaded; otherwise the next load brings it.
+                if !shown || self.status.get_untracked() == Status::Loading {
+                    return;
+                }
+                self.rows.try_update(|rows| {
+                    if rows.iter().any(|r| r.n.id == n.id) {
+                        return;
+                    }
+                    let row = Row::new(n);
+                    let at = rows
+                        .iter()
+                        .position(|r| r.at < row.at || (r.at == row.at && id_order(&r.n.id, &row.n.id).is_lt()))
+                        .unwrap_or(rows.len());
+                    // Past the last loaded page it belongs to a page not loaded yet.
+                    if at < rows.len() || self.next_cursor.get_untracked().is_none() {
+                        rows.insert(at, row);
+                    }
+                });
+            }
+            "read" => {
+                let Ok(change) = serde_json::from_str::<ReadChange>(data) else { return };
+                self.rows.with_untracked(|rows| {
+                    for r in rows {
+                        let read = match &change {
+                            ReadChange::Ids { ids } => ids.contains(&r.n.id),
+                            ReadChange::All { tab, category, up_to } => {
+                                r.n.tab == *tab
+                                    && category.is_none_or(|c| c == r.n.category)
+                                    && up_to.as_deref().is_none_or(|u| id_order(&r.n.id, u).is_le())
+                            }
+                        };
+                        if read {
+                            r.read.set(true);
+                        }
+                    }
+                });
+            }
+            _ => {}
+        }
     }
 
     /// Unread count of a tab (0 until counts are known).

@@ -288,6 +288,7 @@ async fn read_all(
     params(
         ("access_token" = Option<String>, Query, description = "The user token, for `EventSource`, which cannot send headers"),
         ("Last-Event-ID" = Option<String>, Header, description = "The last event id received: what came after it is replayed"),
+        ("last_event_id" = Option<String>, Query, description = "The same, for a new `EventSource` (which cannot set the header)"),
     ),
     security(("user_token" = [])),
     responses(
@@ -299,10 +300,18 @@ async fn stream(
     State(state): State<AppState>,
     StreamUser(user): StreamUser,
     headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> AppResult<impl IntoResponse> {
     // An unreadable Last-Event-ID starts afresh rather than failing: a 4xx
     // would stop `EventSource` from ever reconnecting.
-    let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(StreamPosition::decode);
+    let from_query = raw.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "last_event_id").map(|(_, v)| v.into_owned())
+    });
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok().map(str::to_owned))
+        .or(from_query)
+        .and_then(|v| StreamPosition::decode(&v));
     Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, resume).await?)
 }
 

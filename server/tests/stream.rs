@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Debug)]
 struct SseEvent {
@@ -175,7 +175,14 @@ async fn the_stream_takes_the_token_as_a_query_and_refuses_others() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = s.client.get(s.url(&format!("/v1/stream?access_token={SERVICE_TOKEN}"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A new EventSource passes its resume point as a query parameter.
+    s.ingest_ok(event("q-1", "mention", "u-1", &["u-2"])).await;
+    let res =
+        s.client.get(s.url(&format!("/v1/stream?access_token={token}&last_event_id=n0.r0"))).send().await.unwrap();
+    let mut stream = Stream { response: res, buffer: String::new() };
+    assert_eq!(stream.next().await.event, "notification", "replayed from the query's position");
     // An unreadable Last-Event-ID starts afresh instead of failing.
-    let res = s.client.get(s.url("/v1/stream")).bearer_auth(&token).header("last-event-id", "garbage").send().await.unwrap();
+    let res =
+        s.client.get(s.url("/v1/stream")).bearer_auth(&token).header("last-event-id", "garbage").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
