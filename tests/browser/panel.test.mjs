@@ -151,7 +151,7 @@ async function expectCount(user, n) {
   assert.equal((await counts(user)).total, n);
 }
 
-test('mark all as read marks only the active tab and category, up to what was shown', async () => {
+test('mark all as read marks only the active tab and category, and not what arrives while it is in flight', async () => {
   const u = 'u-mark-all';
   await env.ingest(event('mention', u, { entity_type: 'deal', entity_name: 'Seen mention' }));
   await env.ingest(event('deal.assigned', u, { deal_name: 'Other category' }));
@@ -160,16 +160,22 @@ test('mark all as read marks only the active tab and category, up to what was sh
   await page.getByRole('combobox', { name: 'Category' }).selectOption('mention');
   await page.getByRole('link', { name: /Seen mention/ }).waitFor();
   await page.getByRole('link', { name: /Other category/ }).waitFor({ state: 'detached' });
-  // Arrives after the list was shown: must stay unread.
-  await env.ingest(event('mention', u, { entity_type: 'deal', entity_name: 'Unseen mention' }));
+  // Hold the request; a mention arrives (and shows, live) while it is in flight.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/v1/notifications/read-all', async (route) => { await held; await route.continue(); });
   await page.getByRole('button', { name: 'Mark all as read' }).click();
+  await env.ingest(event('mention', u, { entity_type: 'deal', entity_name: 'Arrived meanwhile' }));
+  await page.getByRole('link', { name: /Arrived meanwhile/ }).waitFor();
+  release();
   await page.getByRole('listitem').filter({ hasText: 'Seen mention' }).getByRole('button', { name: 'Mark as read' })
     .waitFor({ state: 'detached' });
   await expectCount(u, 3);
   const c = await counts(u);
-  assert.equal(c.tabs.general.categories.mention, 1, 'the unseen mention stays unread');
+  assert.equal(c.tabs.general.categories.mention, 1, 'what arrived in flight stays unread');
   assert.equal(c.tabs.general.categories.assignment, 1);
   assert.equal(c.tabs.inbox.total, 1);
+  await page.getByRole('listitem').filter({ hasText: 'Arrived meanwhile' }).getByRole('button', { name: 'Mark as read' }).waitFor();
   await page.close();
 });
 
