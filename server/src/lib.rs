@@ -8,12 +8,14 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod cursor;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod openapi;
 pub mod retention;
 pub mod routes;
+pub mod routing;
 pub mod store;
 pub mod stream;
 

@@ -31,6 +31,9 @@ pub async fn purge_expired(store: &Store, now: i64, batch: u32) -> anyhow::Resul
     while store.purge_read_changes(now, batch).await? == u64::from(batch) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    while store.purge_deliveries(now, batch).await? == u64::from(batch) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     Ok(total)
 }
 

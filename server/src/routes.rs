@@ -24,6 +24,7 @@ use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, MAX_EVENT_BYTES};
 use crate::openapi::ApiDoc;
+use crate::routing::{App, Device, Platform};
 use crate::store::ListQuery;
 
 /// Largest body of the user endpoints.
@@ -40,6 +41,10 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(mark_read))
                 .routes(routes!(read_all))
                 .routes(routes!(stream))
+                .routes(routes!(get_settings, put_settings))
+                .routes(routes!(put_device))
+                .routes(routes!(put_presence))
+                .routes(routes!(deliveries))
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
         .routes(routes!(healthz))
@@ -84,9 +89,29 @@ async fn ingest_event(
     let body = json_body(body)?;
     let now = now_ms();
     let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
+    let routed = crate::delivery::Routed {
+        kind: event.spec.name,
+        args: event.args.clone(),
+        actor: event.actor.clone(),
+        link: event.link.clone(),
+        chat: event.spec.placement.is_none_or(|(tab, _)| tab == Tab::Inbox),
+    };
+    // Incoming messages are never stored: they are routed by their event id.
+    let incoming: Vec<(String, String)> = match event.spec.placement {
+        None => event.recipients.iter().map(|r| (r.clone(), event.id.clone())).collect(),
+        Some(_) => Vec::new(),
+    };
     let ingested = state.store.ingest(event, now).await?;
     for (user, _) in &ingested.stored {
         state.hub.wake(user);
+    }
+    if !ingested.outcome.duplicate {
+        let mut targets: Vec<(String, String)> =
+            ingested.stored.iter().map(|(u, n)| (u.clone(), n.id.clone())).collect();
+        targets.extend(incoming);
+        if !targets.is_empty() {
+            tokio::spawn(crate::delivery::deliver(state.clone(), routed, targets));
+        }
     }
     let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(ingested.outcome)))
@@ -289,10 +314,11 @@ async fn read_all(
         ("access_token" = Option<String>, Query, description = "The user token, for `EventSource`, which cannot send headers"),
         ("Last-Event-ID" = Option<String>, Header, description = "The last event id received: what came after it is replayed"),
         ("last_event_id" = Option<String>, Query, description = "The same, for a new `EventSource` (which cannot set the header)"),
+        ("device_id" = Option<String>, Query, description = "This browser's device id: `popup` events routed to it come on this stream"),
     ),
     security(("user_token" = [])),
     responses(
-        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange) and `counts` (UnreadCounts) events; a comment every 15 s keeps it alive", content_type = "text/event-stream"),
+        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange), `counts` (UnreadCounts) and `popup` (`{tag, kind, args, actor, link, silent}`, for this device) events; a comment every 15 s keeps it alive", content_type = "text/event-stream"),
         (status = 401, body = ErrorBody),
     )
 )]
@@ -307,12 +333,178 @@ async fn stream(
     let from_query = raw.as_deref().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "last_event_id").map(|(_, v)| v.into_owned())
     });
+    let device = raw.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "device_id").map(|(_, v)| v.into_owned())
+    });
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok().map(str::to_owned))
         .or(from_query)
         .and_then(|v| StreamPosition::decode(&v));
-    Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, resume).await?)
+    Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, device, resume).await?)
+}
+
+/// The caller's settings.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+struct Settings {
+    /// Pop-ups play the browser's notification sound.
+    sound: bool,
+}
+
+/// An object body with only `allowed` fields.
+fn object<'a>(body: &'a Value, allowed: &[&str]) -> AppResult<&'a Map<String, Value>> {
+    let obj =
+        body.as_object().ok_or_else(|| AppError::field("invalid_type", "body", "the body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(AppError::field("unknown_field", k.as_str(), format!("`{k}` is not a field here")));
+    }
+    Ok(obj)
+}
+
+fn bool_field(obj: &Map<String, Value>, name: &str) -> AppResult<bool> {
+    match obj.get(name) {
+        Some(Value::Bool(b)) => Ok(*b),
+        None | Some(Value::Null) => Err(AppError::field("missing_field", name, format!("`{name}` is required"))),
+        Some(_) => Err(AppError::field("invalid_type", name, format!("`{name}` must be true or false"))),
+    }
+}
+
+fn device_id_field(obj: &Map<String, Value>) -> AppResult<String> {
+    match obj.get("device_id") {
+        Some(Value::String(s)) if ingest::is_user_id(s) => Ok(s.clone()),
+        None | Some(Value::Null) => Err(AppError::field("missing_field", "device_id", "`device_id` is required")),
+        Some(_) => {
+            Err(AppError::field("invalid_value", "device_id", "`device_id` must be 1–128 letters, digits or `._:@-`"))
+        }
+    }
+}
+
+fn app_field(obj: &Map<String, Value>, required: bool) -> AppResult<Option<App>> {
+    match obj.get("app") {
+        Some(Value::String(s)) => App::parse(s)
+            .map(Some)
+            .ok_or_else(|| AppError::field("invalid_value", "app", "`app` must be `chat` or `crm`")),
+        None | Some(Value::Null) if !required => Ok(None),
+        None | Some(Value::Null) => Err(AppError::field("missing_field", "app", "`app` is required")),
+        Some(_) => Err(AppError::field("invalid_type", "app", "`app` must be `chat` or `crm`")),
+    }
+}
+
+fn platform_value(s: &str, field: &str) -> AppResult<Platform> {
+    Platform::parse(s)
+        .ok_or_else(|| AppError::field("invalid_value", field, format!("`{field}` must be web, android or ios")))
+}
+
+/// The caller's settings.
+#[utoipa::path(get, path = "/v1/settings", tag = "settings", security(("user_token" = [])),
+    responses((status = 200, body = Settings), (status = 401, body = ErrorBody)))]
+async fn get_settings(State(state): State<AppState>, User(user): User) -> AppResult<Json<Settings>> {
+    Ok(Json(Settings { sound: state.store.sound(&user).await? }))
+}
+
+/// Changes the caller's settings.
+#[utoipa::path(put, path = "/v1/settings", tag = "settings", request_body = Settings, security(("user_token" = [])),
+    responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    User(user): User,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<Json<Settings>> {
+    let body = json_body(body)?;
+    let sound = bool_field(object(&body, &["sound"])?, "sound")?;
+    state.store.set_sound(&user, sound).await?;
+    Ok(Json(Settings { sound }))
+}
+
+/// A device registration.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct DeviceBody {
+    device_id: String,
+    /// `chat` or `crm` for a phone; `null` for a browser.
+    app: Option<App>,
+    push_token: Option<String>,
+}
+
+/// Registers the caller's device of a platform, replacing the previous one.
+#[utoipa::path(put, path = "/v1/devices/{platform}", tag = "devices",
+    params(("platform" = String, Path, description = "web, android or ios")),
+    request_body = DeviceBody, security(("user_token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_device(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(platform): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<StatusCode> {
+    let platform = platform_value(&platform, "platform")?;
+    let body = json_body(body)?;
+    let obj = object(&body, &["device_id", "app", "push_token"])?;
+    let push_token = match obj.get("push_token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if !t.is_empty() && t.len() <= 4096 => Some(t.clone()),
+        Some(_) => {
+            return Err(AppError::field("invalid_value", "push_token", "`push_token` must be a token string or null"));
+        }
+    };
+    let device = Device { device_id: device_id_field(obj)?, platform, app: app_field(obj, false)?, push_token };
+    state.store.put_device(&user, &device, now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A presence report.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct PresenceBody {
+    device_id: String,
+    platform: Platform,
+    app: App,
+    /// Visible and focused (a phone: in the foreground).
+    active: bool,
+}
+
+/// Reports whether the user is active on an app on a device; it counts for
+/// `BELL_PRESENCE_TTL_SECS`.
+#[utoipa::path(put, path = "/v1/presence", tag = "presence", request_body = PresenceBody, security(("user_token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_presence(
+    State(state): State<AppState>,
+    User(user): User,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<StatusCode> {
+    let body = json_body(body)?;
+    let obj = object(&body, &["device_id", "platform", "app", "active"])?;
+    let device_id = device_id_field(obj)?;
+    let platform = match obj.get("platform") {
+        Some(Value::String(p)) => platform_value(p, "platform")?,
+        None | Some(Value::Null) => return Err(AppError::field("missing_field", "platform", "`platform` is required")),
+        Some(_) => return Err(AppError::field("invalid_type", "platform", "`platform` must be web, android or ios")),
+    };
+    let app = app_field(obj, true)?.expect("required");
+    let active = bool_field(obj, "active")?;
+    state.store.put_presence(&user, &device_id, platform, app, active, now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routing decisions recorded for one of the caller's notifications
+/// (for an incoming message: its event id).
+#[utoipa::path(get, path = "/v1/deliveries", tag = "presence",
+    params(("notification_id" = String, Query, description = "A notification id, or an incoming message's event id")),
+    security(("user_token" = [])),
+    responses((status = 200, body = Vec<crate::store::Delivery>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn deliveries(
+    State(state): State<AppState>,
+    User(user): User,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<Vec<crate::store::Delivery>>> {
+    let id = raw
+        .as_deref()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notification_id").map(|(_, v)| v.into_owned())
+        })
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AppError::field("missing_field", "notification_id", "`notification_id` is required"))?;
+    Ok(Json(state.store.deliveries(&user, &id).await?))
 }
 
 /// The answer of `/healthz`.

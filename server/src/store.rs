@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock::{retention_cutoff, rfc3339};
 use crate::cursor::Cursor;
 use crate::ingest::ValidEvent;
+use crate::routing::{App, Channel, Decision, Device, Platform, Presence};
 
 #[derive(Clone)]
 pub struct Store {
@@ -37,6 +38,19 @@ struct IngestJob {
     event: ValidEvent,
     now: i64,
     reply: oneshot::Sender<anyhow::Result<Ingested>>,
+}
+
+/// One recorded routing decision, as `GET /v1/deliveries` answers it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub device_id: String,
+    /// `web`, `android` or `ios`.
+    pub platform: String,
+    /// `browser` or `push`.
+    pub channel: String,
+    /// `sent` or `suppressed`.
+    pub decision: String,
+    pub reason: String,
 }
 
 /// What a list request asks for.
@@ -312,6 +326,170 @@ impl Store {
         )
         .bind(tab.as_str())
         .bind(retention_cutoff(tab, now))
+        .bind(i64::from(batch))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(deleted)
+    }
+
+    /// The user's settings (sound on unless turned off).
+    pub async fn sound(&self, user: &str) -> anyhow::Result<bool> {
+        let sound: Option<i64> = sqlx::query_scalar("SELECT sound FROM settings WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(sound.is_none_or(|s| s != 0))
+    }
+
+    pub async fn set_sound(&self, user: &str, sound: bool) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (user_id, sound) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET sound = excluded.sound",
+        )
+        .bind(user)
+        .bind(i64::from(sound))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Registers the user's device of a platform, replacing the previous one.
+    pub async fn put_device(&self, user: &str, device: &Device, now: i64) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO devices (user_id, platform, device_id, app, push_token, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (user_id, platform) DO UPDATE SET device_id = excluded.device_id, app = excluded.app, \
+             push_token = excluded.push_token, updated_at = excluded.updated_at",
+        )
+        .bind(user)
+        .bind(device.platform.as_str())
+        .bind(&device.device_id)
+        .bind(device.app.map(App::as_str))
+        .bind(device.push_token.as_deref())
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a device's presence on an app.
+    pub async fn put_presence(
+        &self,
+        user: &str,
+        device_id: &str,
+        platform: Platform,
+        app: App,
+        active: bool,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO presence (user_id, device_id, platform, app, active, reported_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (user_id, device_id, app) DO UPDATE SET platform = excluded.platform, active = excluded.active, \
+             reported_at = excluded.reported_at",
+        )
+        .bind(user)
+        .bind(device_id)
+        .bind(platform.as_str())
+        .bind(app.as_str())
+        .bind(i64::from(active))
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The user's devices and the presence reports newer than `fresh_since`.
+    pub async fn routing_inputs(&self, user: &str, fresh_since: i64) -> anyhow::Result<(Vec<Device>, Vec<Presence>)> {
+        let devices = sqlx::query(
+            "SELECT device_id, platform, app, push_token FROM devices WHERE user_id = $1 ORDER BY platform",
+        )
+        .bind(user)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(Device {
+                device_id: r.get(0),
+                platform: Platform::parse(r.get::<&str, _>(1))?,
+                app: r.get::<Option<&str>, _>(2).and_then(App::parse),
+                push_token: r.get(3),
+            })
+        })
+        .collect();
+        let presence =
+            sqlx::query("SELECT device_id, app, active FROM presence WHERE user_id = $1 AND reported_at >= $2")
+                .bind(user)
+                .bind(fresh_since)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .filter_map(|r| {
+                    Some(Presence {
+                        device_id: r.get(0),
+                        app: App::parse(r.get::<&str, _>(1))?,
+                        active: r.get::<i64, _>(2) != 0,
+                    })
+                })
+                .collect();
+        Ok((devices, presence))
+    }
+
+    /// Records the routing decisions of one notification.
+    pub async fn record_deliveries(
+        &self,
+        user: &str,
+        key: &str,
+        decisions: &[Decision],
+        now: i64,
+    ) -> anyhow::Result<()> {
+        if decisions.is_empty() {
+            return Ok(());
+        }
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
+        );
+        insert.push_values(decisions, |mut row, d| {
+            row.push_bind(user)
+                .push_bind(key)
+                .push_bind(&d.device_id)
+                .push_bind(d.platform.as_str())
+                .push_bind(if d.channel == Channel::Browser { "browser" } else { "push" })
+                .push_bind(if d.sent { "sent" } else { "suppressed" })
+                .push_bind(d.reason)
+                .push_bind(now);
+        });
+        insert.build().execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// The recorded decisions of one of the user's notifications.
+    pub async fn deliveries(&self, user: &str, key: &str) -> anyhow::Result<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT device_id, platform, channel, decision, reason FROM deliveries \
+             WHERE user_id = $1 AND notification_id = $2 ORDER BY id",
+        )
+        .bind(user)
+        .bind(key)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Delivery {
+                device_id: r.get(0),
+                platform: r.get(1),
+                channel: r.get(2),
+                decision: r.get(3),
+                reason: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Forgets routing decisions past the longest retention, in a batch.
+    pub async fn purge_deliveries(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
+        let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+        let deleted = sqlx::query(
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(oldest_kept)
         .bind(i64::from(batch))
         .execute(&self.write)
         .await?

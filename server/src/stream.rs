@@ -22,9 +22,19 @@ use crate::store::Store;
 const BATCH: u32 = 200;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Tells connections which user has news.
+/// What the hub tells connections.
+#[derive(Clone, Debug)]
+enum Signal {
+    /// The user has news in the store.
+    Wake(Arc<str>),
+    /// One device of the user should show this pop-up (not stored: a pop-up
+    /// missed while disconnected is not shown late).
+    Popup { user: Arc<str>, device: Arc<str>, payload: Arc<str> },
+}
+
+/// Tells connections which user has news, and which device gets a pop-up.
 #[derive(Clone)]
-pub struct Hub(broadcast::Sender<Arc<str>>);
+pub struct Hub(broadcast::Sender<Signal>);
 
 impl Hub {
     pub fn new() -> Hub {
@@ -33,7 +43,16 @@ impl Hub {
 
     pub fn wake(&self, user: &str) {
         // No receivers is fine: nobody is connected.
-        let _ = self.0.send(Arc::from(user));
+        let _ = self.0.send(Signal::Wake(Arc::from(user)));
+    }
+
+    /// `payload` is the JSON of a `popup` event.
+    pub fn popup(&self, user: &str, device: &str, payload: String) {
+        let _ = self.0.send(Signal::Popup {
+            user: Arc::from(user),
+            device: Arc::from(device),
+            payload: Arc::from(payload),
+        });
     }
 }
 
@@ -43,34 +62,54 @@ impl Default for Hub {
     }
 }
 
+enum Woken {
+    Store,
+    Popup(Arc<str>),
+    Closed,
+}
+
 struct Connection {
     store: Store,
     user: String,
+    /// The browser's device id, for pop-ups routed to it.
+    device: Option<String>,
     position: StreamPosition,
-    wakes: broadcast::Receiver<Arc<str>>,
+    wakes: broadcast::Receiver<Signal>,
     /// Read the store without waiting first (start, replay, or a full batch).
     read_now: bool,
     started: bool,
 }
 
 impl Connection {
-    /// Waits until this user may have news.
-    async fn wait(&mut self) -> bool {
+    /// Waits until this user may have news, or this device a pop-up.
+    async fn wait(&mut self) -> Woken {
         loop {
             match self.wakes.recv().await {
-                Ok(user) if *user == *self.user => return true,
+                Ok(Signal::Wake(user)) if *user == *self.user => return Woken::Store,
+                Ok(Signal::Popup { user, device, payload })
+                    if *user == *self.user && self.device.as_deref() == Some(&*device) =>
+                {
+                    return Woken::Popup(payload);
+                }
                 Ok(_) => {}
                 // Missed wake-ups: just look.
-                Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                Err(broadcast::error::RecvError::Closed) => return false,
+                Err(broadcast::error::RecvError::Lagged(_)) => return Woken::Store,
+                Err(broadcast::error::RecvError::Closed) => return Woken::Closed,
             }
         }
     }
 
     async fn next_events(&mut self) -> Option<Vec<Event>> {
         loop {
-            if !self.read_now && !self.wait().await {
-                return None;
+            if !self.read_now {
+                match self.wait().await {
+                    Woken::Store => {}
+                    Woken::Popup(payload) => {
+                        let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
+                        return Some(vec![popup]);
+                    }
+                    Woken::Closed => return None,
+                }
             }
             self.read_now = false;
             let now = now_ms();
@@ -120,6 +159,7 @@ pub async fn open(
     store: Store,
     hub: Hub,
     user: String,
+    device: Option<String>,
     resume: Option<StreamPosition>,
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the head: nothing can fall between the two.
@@ -128,7 +168,7 @@ pub async fn open(
         Some(p) => p,
         None => store.stream_head().await?,
     };
-    let connection = Connection { store, user, position, wakes, read_now: true, started: false };
+    let connection = Connection { store, user, device, position, wakes, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);
