@@ -73,17 +73,52 @@ impl Api {
         Self::json(Self::send(request).await?).await
     }
 
-    /// Marks one read. Sent with `keepalive` (plain fetch: gloo-net has no
-    /// such option) so it completes while a click navigates the page away.
+    /// Marks one read. Sent with `keepalive` so it completes while a click
+    /// navigates the page away.
     pub async fn mark_read(&self, id: &str) -> Result<(), ApiError> {
+        let path = format!("/v1/notifications/{}/read", js_sys::encode_uri_component(id));
+        self.send_keepalive("POST", &path, None).await
+    }
+
+    /// Registers this browser as the user's web device.
+    pub async fn put_web_device(&self, device_id: &str) -> Result<(), ApiError> {
+        let body = serde_json::json!({"device_id": device_id, "app": null, "push_token": null}).to_string();
+        self.send_keepalive("PUT", "/v1/devices/web", Some(&body)).await
+    }
+
+    /// Reports whether the user is active on `app` in this browser; `keepalive`
+    /// so the last report on `pagehide` still leaves.
+    pub async fn put_presence(&self, device_id: &str, app: &str, active: bool) -> Result<(), ApiError> {
+        let body =
+            serde_json::json!({"device_id": device_id, "platform": "web", "app": app, "active": active}).to_string();
+        self.send_keepalive("PUT", "/v1/presence", Some(&body)).await
+    }
+
+    /// The last presence report of a closing page: `sendBeacon` leaves even
+    /// while the page unloads, and needs no CORS preflight.
+    pub fn beacon_presence(&self, device_id: &str, app: &str) {
+        let body =
+            serde_json::json!({"device_id": device_id, "platform": "web", "app": app, "active": false}).to_string();
+        let url = self.url(&format!("/v1/presence?access_token={}", js_sys::encode_uri_component(&self.token)));
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().send_beacon_with_opt_str(&url, Some(&body));
+        }
+    }
+
+    /// A plain fetch with `keepalive` (gloo-net has no such option).
+    async fn send_keepalive(&self, method: &str, path: &str, body: Option<&str>) -> Result<(), ApiError> {
         use wasm_bindgen::JsCast;
-        let url = self.url(&format!("/v1/notifications/{}/read", js_sys::encode_uri_component(id)));
+        let url = self.url(path);
         let init = web_sys::RequestInit::new();
-        init.set_method("POST");
+        init.set_method(method);
         // web-sys has no setter for `keepalive`.
         let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
         let headers = web_sys::Headers::new().map_err(|_| ApiError::Failed(0))?;
         headers.set("Authorization", &format!("Bearer {}", self.token)).map_err(|_| ApiError::Failed(0))?;
+        if let Some(body) = body {
+            headers.set("Content-Type", "application/json").map_err(|_| ApiError::Failed(0))?;
+            init.set_body(&wasm_bindgen::JsValue::from_str(body));
+        }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or(ApiError::Failed(0))?;
         let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))

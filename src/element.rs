@@ -26,6 +26,7 @@ const REFRESH_EVERY: u32 = 6;
 struct Attributes {
     api: RwSignal<String>,
     token: RwSignal<String>,
+    app: RwSignal<String>,
     lang: RwSignal<Option<String>>,
     html_lang: RwSignal<Option<String>>,
 }
@@ -48,6 +49,7 @@ impl BellHandle {
         match name {
             "api" => a.api.set(value.unwrap_or_default()),
             "token" => a.token.set(value.unwrap_or_default()),
+            "app" => a.app.set(value.unwrap_or_default()),
             "lang" => a.lang.set(value),
             _ => {}
         }
@@ -95,6 +97,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         let attributes = Attributes {
             api: RwSignal::new(host.get_attribute("api").unwrap_or_default()),
             token: RwSignal::new(host.get_attribute("token").unwrap_or_default()),
+            app: RwSignal::new(host.get_attribute("app").unwrap_or_default()),
             lang: RwSignal::new(host.get_attribute("lang")),
             html_lang: RwSignal::new(document_lang()),
         };
@@ -119,13 +122,14 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         // A new api or token: start over (also resumes after `bell-auth-expired`),
         // with a live stream for this user.
         let live = StoredValue::new_local(None::<crate::realtime::Realtime>);
+        let device = crate::presence::device_id();
         Effect::new(move |previous: Option<()>| {
             let api = api.get();
             live.set_value(None);
             if api.base.is_empty() || api.token.is_empty() {
                 return;
             }
-            live.set_value(crate::realtime::connect(bell, api.clone()));
+            live.set_value(crate::realtime::connect(bell, api.clone(), device.clone()));
             if previous.is_some() {
                 bell.status.set(Status::Idle);
             }
@@ -137,6 +141,11 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         on_cleanup(move || {
             let _ = live.try_update_value(|l| l.take());
         });
+        // Presence of this tab on its app; restarts with a new token or app.
+        {
+            let device = crate::presence::device_id();
+            Effect::new(move |_| crate::presence::run(api.get(), attributes.app.get(), device.clone()));
+        }
         let tick_count = std::cell::Cell::new(0u32);
         let tick = set_interval_with_handle(
             move || {

@@ -42,6 +42,8 @@ fn token_subject(token: &str) -> Option<String> {
 struct Shared {
     bell: Bell,
     api: Api,
+    /// Pop-ups routed to this browser come on the leader's stream.
+    device: String,
     channel: BroadcastChannel,
     /// The last event id seen, relayed or received: where a new leader resumes.
     last_id: Option<String>,
@@ -84,7 +86,7 @@ impl Drop for Realtime {
 
 /// Starts taking part for `api`'s user; `None` when the browser lacks what
 /// it needs (the widget then relies on its periodic refresh).
-pub fn connect(bell: Bell, api: Api) -> Option<Realtime> {
+pub fn connect(bell: Bell, api: Api, device: String) -> Option<Realtime> {
     let window = web_sys::window()?;
     let user = token_subject(&api.token)?;
     let name = format!("qontak-bell:{}:{}", api.base, user);
@@ -92,6 +94,7 @@ pub fn connect(bell: Bell, api: Api) -> Option<Realtime> {
     let shared = Rc::new(RefCell::new(Shared {
         bell,
         api,
+        device,
         channel: channel.clone(),
         last_id: None,
         source: None,
@@ -161,9 +164,10 @@ fn open_source(shared: &Rc<RefCell<Shared>>) {
         return;
     }
     let mut url = format!(
-        "{}/v1/stream?access_token={}",
+        "{}/v1/stream?access_token={}&device_id={}",
         s.api.base.trim_end_matches('/'),
-        String::from(js_sys::encode_uri_component(&s.api.token))
+        String::from(js_sys::encode_uri_component(&s.api.token)),
+        String::from(js_sys::encode_uri_component(&s.device))
     );
     if let Some(id) = &s.last_id {
         url.push_str(&format!("&last_event_id={}", String::from(js_sys::encode_uri_component(id))));

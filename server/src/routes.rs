@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(stream))
                 .routes(routes!(get_settings, put_settings))
                 .routes(routes!(put_device))
-                .routes(routes!(put_presence))
+                .routes(routes!(put_presence, beacon_presence))
                 .routes(routes!(deliveries))
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
@@ -472,6 +472,24 @@ async fn put_presence(
     User(user): User,
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<StatusCode> {
+    record_presence(&state, &user, body).await
+}
+
+/// The last report of a closing page, sent with `navigator.sendBeacon`
+/// (which cannot set headers, so the token comes as `access_token`, and the
+/// body as text/plain, so no CORS preflight is needed while the page unloads).
+#[utoipa::path(post, path = "/v1/presence", tag = "presence", request_body = PresenceBody,
+    params(("access_token" = Option<String>, Query, description = "The user token, for `sendBeacon`")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn beacon_presence(
+    State(state): State<AppState>,
+    StreamUser(user): StreamUser,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<StatusCode> {
+    record_presence(&state, &user, body).await
+}
+
+async fn record_presence(state: &AppState, user: &str, body: Result<Bytes, BytesRejection>) -> AppResult<StatusCode> {
     let body = json_body(body)?;
     let obj = object(&body, &["device_id", "platform", "app", "active"])?;
     let device_id = device_id_field(obj)?;
@@ -482,7 +500,7 @@ async fn put_presence(
     };
     let app = app_field(obj, true)?.expect("required");
     let active = bool_field(obj, "active")?;
-    state.store.put_presence(&user, &device_id, platform, app, active, now_ms()).await?;
+    state.store.put_presence(user, &device_id, platform, app, active, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
