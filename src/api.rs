@@ -1,6 +1,6 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Page, ReadAll, ReadAllOutcome, Tab, UnreadCounts};
+use bell_protocol::{Category, Page, ReadAll, ReadAllOutcome, Settings, Tab, UnreadCounts};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -78,6 +78,16 @@ impl Api {
     pub async fn mark_read(&self, id: &str) -> Result<(), ApiError> {
         let path = format!("/v1/notifications/{}/read", js_sys::encode_uri_component(id));
         self.send_keepalive("POST", &path, None).await
+    }
+
+    pub async fn settings(&self) -> Result<Settings, ApiError> {
+        let request = self.authorized(Request::get(&self.url("/v1/settings"))).build();
+        Self::json(Self::send(request).await?).await
+    }
+
+    pub async fn set_sound(&self, sound: bool) -> Result<(), ApiError> {
+        let request = self.authorized(Request::put(&self.url("/v1/settings"))).json(&Settings { sound });
+        Self::send(request).await.map(drop)
     }
 
     /// Registers this browser as the user's web device.

@@ -27,6 +27,7 @@ struct Attributes {
     api: RwSignal<String>,
     token: RwSignal<String>,
     app: RwSignal<String>,
+    sw: RwSignal<Option<String>>,
     lang: RwSignal<Option<String>>,
     html_lang: RwSignal<Option<String>>,
 }
@@ -50,6 +51,7 @@ impl BellHandle {
             "api" => a.api.set(value.unwrap_or_default()),
             "token" => a.token.set(value.unwrap_or_default()),
             "app" => a.app.set(value.unwrap_or_default()),
+            "sw" => a.sw.set(value.filter(|v| !v.is_empty())),
             "lang" => a.lang.set(value),
             _ => {}
         }
@@ -98,6 +100,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             api: RwSignal::new(host.get_attribute("api").unwrap_or_default()),
             token: RwSignal::new(host.get_attribute("token").unwrap_or_default()),
             app: RwSignal::new(host.get_attribute("app").unwrap_or_default()),
+            sw: RwSignal::new(host.get_attribute("sw").filter(|v| !v.is_empty())),
             lang: RwSignal::new(host.get_attribute("lang")),
             html_lang: RwSignal::new(document_lang()),
         };
@@ -129,7 +132,8 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             if api.base.is_empty() || api.token.is_empty() {
                 return;
             }
-            live.set_value(crate::realtime::connect(bell, api.clone(), device.clone()));
+            let sw = attributes.sw.get_untracked();
+            live.set_value(crate::realtime::connect(bell, api.clone(), device.clone(), sw));
             if previous.is_some() {
                 bell.status.set(Status::Idle);
             }
@@ -140,6 +144,17 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         });
         on_cleanup(move || {
             let _ = live.try_update_value(|l| l.take());
+        });
+        // The host's copy of the service worker, for pop-ups; and its request
+        // to open a notification's page in this tab (it cannot navigate a page itself).
+        Effect::new(move |_| {
+            if let Some(sw) = attributes.sw.get() {
+                crate::popups::register_worker(&sw);
+            }
+        });
+        let opener = StoredValue::new_local(crate::popups::listen_for_open());
+        on_cleanup(move || {
+            let _ = opener.try_update_value(|o| o.take());
         });
         // Presence of this tab on its app; restarts with a new token or app.
         {

@@ -15,6 +15,8 @@ mod element;
 #[cfg(target_arch = "wasm32")]
 mod intl;
 #[cfg(target_arch = "wasm32")]
+mod popups;
+#[cfg(target_arch = "wasm32")]
 mod presence;
 #[cfg(target_arch = "wasm32")]
 mod realtime;

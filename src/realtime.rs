@@ -44,6 +44,8 @@ struct Shared {
     api: Api,
     /// Pop-ups routed to this browser come on the leader's stream.
     device: String,
+    /// The host's service-worker path, for pop-ups.
+    sw: Option<String>,
     channel: BroadcastChannel,
     /// The last event id seen, relayed or received: where a new leader resumes.
     last_id: Option<String>,
@@ -86,7 +88,7 @@ impl Drop for Realtime {
 
 /// Starts taking part for `api`'s user; `None` when the browser lacks what
 /// it needs (the widget then relies on its periodic refresh).
-pub fn connect(bell: Bell, api: Api, device: String) -> Option<Realtime> {
+pub fn connect(bell: Bell, api: Api, device: String, sw: Option<String>) -> Option<Realtime> {
     let window = web_sys::window()?;
     let user = token_subject(&api.token)?;
     let name = format!("qontak-bell:{}:{}", api.base, user);
@@ -95,6 +97,7 @@ pub fn connect(bell: Bell, api: Api, device: String) -> Option<Realtime> {
         bell,
         api,
         device,
+        sw,
         channel: channel.clone(),
         last_id: None,
         source: None,
@@ -191,6 +194,20 @@ fn open_source(shared: &Rc<RefCell<Shared>>) {
         let _ = source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
         listeners.push(listener);
     }
+    // Pop-ups: shown by the leader alone, never relayed (one per browser).
+    let popup = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(data) = e.data().as_string() else { return };
+            let (bell, api, sw) = {
+                let s = shared.borrow();
+                (s.bell, s.api.clone(), s.sw.clone())
+            };
+            crate::popups::show(bell, &api, sw, &data);
+        })
+    };
+    let _ = source.add_event_listener_with_callback("popup", popup.as_ref().unchecked_ref());
+    listeners.push(popup);
     // Network errors reconnect by themselves (with Last-Event-ID); an HTTP
     // error closes the stream: try again later from where it stopped.
     let on_error = {

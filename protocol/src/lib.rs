@@ -18,5 +18,5 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use event::{IngestOutcome, NewEvent};
 pub use kind::{ArgSpec, ArgType, Category, KINDS, KindSpec, Tab};
 pub use notification::{Actor, Notification};
-pub use query::{Page, ReadAll, ReadAllOutcome};
+pub use query::{Page, ReadAll, ReadAllOutcome, Settings};
 pub use stream::{ReadChange, StreamPosition};

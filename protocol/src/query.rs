@@ -19,6 +19,14 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// `GET/PUT /v1/settings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settings {
+    /// Pop-ups play the browser's notification sound.
+    pub sound: bool,
+}
+
 /// `POST /v1/notifications/read-all`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

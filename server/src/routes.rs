@@ -10,7 +10,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use bell_protocol::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use bell_protocol::{
-    Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, StreamPosition, Tab, UnreadCounts,
+    Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Settings, StreamPosition, Tab,
+    UnreadCounts,
 };
 use serde_json::{Map, Value};
 use utoipa::OpenApi;
@@ -342,13 +343,6 @@ async fn stream(
         .or(from_query)
         .and_then(|v| StreamPosition::decode(&v));
     Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, device, resume).await?)
-}
-
-/// The caller's settings.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-struct Settings {
-    /// Pop-ups play the browser's notification sound.
-    sound: bool,
 }
 
 /// An object body with only `allowed` fields.

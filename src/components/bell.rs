@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::filters::Filters;
 use super::icons;
 use super::list::List;
+use super::popup_settings::PopupSettings;
 use super::tabs::Tabs;
 use crate::intl::catalog;
 use crate::state::Bell;
@@ -105,6 +106,7 @@ pub fn BellRoot(
                     <Tabs bell=bell />
                     <Filters bell=bell />
                     <List bell=bell />
+                    <PopupSettings bell=bell />
                 </div>
             </Show>
         </div>

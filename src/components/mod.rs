@@ -5,6 +5,7 @@ mod filters;
 mod icons;
 mod item;
 mod list;
+mod popup_settings;
 mod tabs;
 
 pub use bell::BellRoot;

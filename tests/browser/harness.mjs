@@ -43,7 +43,8 @@ export async function start() {
   const host = createServer((req, res) => {
     const page = pages.get(new URL(req.url, 'http://x').pathname);
     if (!page) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    const type = req.url.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
+    res.writeHead(200, { 'content-type': type }).end(page);
   });
   await new Promise((r) => host.listen(0, '127.0.0.1', r));
   const hostOrigin = `http://127.0.0.1:${host.address().port}`;

@@ -1,0 +1,198 @@
+//! Browser pop-ups for the events the server routed to this browser (the
+//! stream's `popup` events reach only the leader tab: one pop-up per browser).
+//! Through the host's service worker when the element has `sw`, so a click
+//! can focus or open a tab even after this page is gone; else page-level
+//! `Notification`. Text comes from Fluent, in the language active now.
+
+use bell_protocol::Actor;
+use leptos::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::api::Api;
+use crate::intl::{Browser, catalog};
+use crate::state::Bell;
+
+#[derive(Deserialize)]
+struct Popup {
+    tag: String,
+    kind: String,
+    #[serde(default)]
+    args: Map<String, Value>,
+    actor: Actor,
+    link: Option<String>,
+    #[serde(default)]
+    silent: bool,
+}
+
+/// `Notification.permission`: `granted`, `denied` or `default` (`unsupported` without the API).
+pub fn permission() -> String {
+    let global = js_sys::global();
+    match js_sys::Reflect::get(&global, &"Notification".into()) {
+        Ok(n) if !n.is_undefined() => {
+            js_sys::Reflect::get(&n, &"permission".into()).ok().and_then(|p| p.as_string()).unwrap_or_default()
+        }
+        _ => "unsupported".into(),
+    }
+}
+
+/// Asks for permission; call only from a user gesture (the panel's button).
+pub async fn request_permission() -> String {
+    let global = js_sys::global();
+    let Ok(n) = js_sys::Reflect::get(&global, &"Notification".into()) else { return permission() };
+    let Ok(request) =
+        js_sys::Reflect::get(&n, &"requestPermission".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+    else {
+        return permission();
+    };
+    if let Ok(promise) = request.call0(&n).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    permission()
+}
+
+/// Registers the host's copy of the widget's service worker under a scope
+/// of its own (its own path), so it never clashes with the host's worker.
+pub fn register_worker(sw: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(container) = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()) else { return };
+    if container.is_undefined() {
+        return;
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"scope".into(), &sw.into());
+    if let Ok(register) =
+        js_sys::Reflect::get(&container, &"register".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+    {
+        if let Ok(p) = register.call2(&container, &sw.into(), &options).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+            let _ = p.catch(&ignore);
+            ignore.forget();
+        }
+    }
+}
+
+/// Shows a `popup` event's pop-up, if the user allowed them.
+pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
+    if permission() != "granted" {
+        return;
+    }
+    let Ok(popup) = serde_json::from_str::<Popup>(data) else { return };
+    let lang = bell.lang.get_untracked();
+    let c = catalog(lang);
+    let title = c.text("panel-title", None);
+    let body = c.notification(&popup.kind, &popup.args, &popup.actor, &Browser);
+    let options = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&options, &k.into(), v);
+    };
+    set("body", &body.into());
+    set("tag", &popup.tag.clone().into());
+    set("silent", &popup.silent.into());
+    set("lang", &lang.tag().into());
+    let link = popup.link.clone().unwrap_or_default();
+    let data = js_sys::Object::new();
+    for (k, v) in
+        [("id", popup.tag.as_str()), ("link", link.as_str()), ("api", api.base.as_str()), ("token", api.token.as_str())]
+    {
+        let _ = js_sys::Reflect::set(&data, &k.into(), &v.into());
+    }
+    set("data", &data);
+    let api = api.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let shown = match sw {
+            Some(sw) => show_in_worker(&sw, &title, &options).await,
+            None => false,
+        };
+        // No worker (none given, or not active yet): a page-level pop-up.
+        if !shown {
+            show_in_page(bell, api, popup, title, options);
+        }
+    });
+}
+
+/// Shows through the registration at `sw`; false when there is no active one.
+async fn show_in_worker(sw: &str, title: &str, options: &js_sys::Object) -> bool {
+    let get = |target: &JsValue, name: &str| {
+        js_sys::Reflect::get(target, &name.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let Some(window) = web_sys::window() else { return false };
+    let Some(container) = get(&window.navigator(), "serviceWorker") else { return false };
+    let Some(lookup) = get(&container, "getRegistration").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
+        return false;
+    };
+    let Ok(found) = lookup.call1(&container, &sw.into()).and_then(|p| p.dyn_into::<js_sys::Promise>()) else {
+        return false;
+    };
+    let Ok(registration) = wasm_bindgen_futures::JsFuture::from(found).await else { return false };
+    if registration.is_undefined() || get(&registration, "active").is_none() {
+        return false;
+    }
+    let Some(show) = get(&registration, "showNotification").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
+        return false;
+    };
+    match show.call2(&registration, &title.into(), options).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+fn show_in_page(bell: Bell, api: Api, popup: Popup, title: String, options: js_sys::Object) {
+    let global = js_sys::global();
+    let Ok(ctor) = js_sys::Reflect::get(&global, &"Notification".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+    else {
+        return;
+    };
+    let args = js_sys::Array::of2(&title.into(), &options);
+    let Ok(notification) = js_sys::Reflect::construct(&ctor, &args) else { return };
+    let id = popup.tag.clone();
+    let link = popup.link.clone();
+    let on_click = Closure::<dyn FnMut()>::new(move || {
+        let (api, id) = (api.clone(), id.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = api.mark_read(&id).await;
+        });
+        bell.load_counts();
+        if let Some(window) = web_sys::window() {
+            let _ = window.focus();
+            if let Some(link) = &link {
+                let _ = window.location().assign(link);
+            }
+        }
+    });
+    let _ = js_sys::Reflect::set(&notification, &"onclick".into(), on_click.as_ref());
+    // Lives as long as the pop-up may be clicked.
+    on_click.forget();
+}
+
+/// Listens for the service worker's request to open a notification's page
+/// here; the listener goes with the returned guard.
+pub fn listen_for_open() -> Option<OpenListener> {
+    let window = web_sys::window()?;
+    let container =
+        js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()).ok().filter(|c| !c.is_undefined())?;
+    let target: web_sys::EventTarget = container.dyn_into().ok()?;
+    let callback = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
+        let data = e.data();
+        let kind = js_sys::Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
+        let link = js_sys::Reflect::get(&data, &"link".into()).ok().and_then(|v| v.as_string());
+        if let (Some("qontak-bell:open"), Some(link), Some(w)) = (kind.as_deref(), link, web_sys::window()) {
+            let _ = w.location().assign(&link);
+        }
+    });
+    target.add_event_listener_with_callback("message", callback.as_ref().unchecked_ref()).ok()?;
+    Some(OpenListener { target, callback })
+}
+
+pub struct OpenListener {
+    target: web_sys::EventTarget,
+    callback: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+impl Drop for OpenListener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback("message", self.callback.as_ref().unchecked_ref());
+    }
+}

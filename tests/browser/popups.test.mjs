@@ -1,0 +1,116 @@
+// Browser pop-ups: permission asked only from the panel on a click; pop-ups
+// through the host's service worker (one per browser, tag = notification id,
+// text in the current language, sound per setting); page-level Notification
+// without `sw`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, event, bellButton, token, ROOT, ARTIFACTS } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await start();
+  env.page('/bell-sw.js', readFileSync(join(ROOT, 'dist/bell-sw.js'), 'utf8'));
+});
+after(async () => { await env.stop(); });
+
+const COUNT_REQUESTS = () => {
+  window.__asked = 0;
+  const original = Notification.requestPermission.bind(Notification);
+  Notification.requestPermission = (...a) => { window.__asked += 1; return original(...a); };
+};
+
+test('permission is asked only from the panel, on a click', async () => {
+  const page = await env.browser.newPage();
+  await page.addInitScript(COUNT_REQUESTS);
+  await page.goto(env.bellPage('u-perm'));
+  await bellButton(page).click();
+  const enable = page.getByRole('button', { name: 'Turn on browser notifications' });
+  await enable.waitFor();
+  assert.equal(await page.evaluate(() => window.__asked), 0, 'not on page load');
+  await enable.click();
+  await page.waitForFunction(() => window.__asked === 1);
+  // Headless Chromium answers "denied": the panel then says how to re-enable.
+  await page.getByRole('note').filter({ hasText: 'Browser notifications are blocked' }).waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}/popups-blocked.png` });
+  await page.close();
+});
+
+async function popups(page) {
+  return page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration('/bell-sw.js');
+    const list = reg ? await reg.getNotifications() : [];
+    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, silent: n.silent }));
+  });
+}
+
+async function waitForPopups(page, n) {
+  for (let i = 0; i < 200; i++) {
+    const list = await popups(page);
+    if (list.length >= n) return list;
+    await page.waitForTimeout(25);
+  }
+  return popups(page);
+}
+
+test('pop-ups go through the service worker: one per browser, tagged, in the current language, sound per setting', async () => {
+  const u = 'u-popups';
+  const context = await env.browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
+  const a = await context.newPage();
+  const streaming = a.waitForResponse((r) => r.url().includes('/v1/stream'));
+  await a.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
+  await streaming;
+  const b = await context.newPage();
+  await b.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
+  await bellButton(b).waitFor();
+  await a.waitForFunction(() => navigator.serviceWorker.getRegistration('/bell-sw.js').then((r) => !!r?.active));
+  assert.equal(await a.evaluate(async () => (await navigator.serviceWorker.getRegistration('/bell-sw.js')).scope),
+    `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
+
+  await env.ingest(event('deal.assigned', u, { deal_name: 'Pop deal' }));
+  const [first] = await waitForPopups(a, 1);
+  const listed = await (await fetch(`${env.api}/v1/notifications?tab=general`, { headers: { authorization: `Bearer ${token(u)}` } })).json();
+  assert.deepEqual(first, { title: 'Notifications', body: 'Budi Santoso assigned you the deal Pop deal', tag: listed.items[0].id, silent: false });
+  await a.waitForTimeout(300);
+  assert.equal((await popups(a)).length, 1, 'one pop-up for two tabs');
+
+  // Sound off in the panel, language switched: the next one is silent and Indonesian.
+  await bellButton(a).click();
+  const sound = a.getByRole('switch', { name: 'Notification sound' });
+  await sound.waitFor();
+  assert.equal(await sound.isChecked(), true);
+  await sound.uncheck();
+  await a.waitForFunction(async ([api, t]) => !(await (await fetch(`${api}/v1/settings`, { headers: { authorization: `Bearer ${t}` } })).json()).sound, [env.api, token(u)]);
+  await a.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
+  await b.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
+  await env.ingest(event('approval.deal.requested', u, { deal_name: 'Sinar' }));
+  const list = await waitForPopups(a, 2);
+  const second = list.find((n) => n.body.includes('Sinar'));
+  assert.deepEqual([second.title, second.body, second.silent], ['Notifikasi', 'Budi Santoso meminta persetujuan Anda untuk deal Sinar', true]);
+  await context.close();
+});
+
+test('without sw, a page-level Notification is shown', async () => {
+  const u = 'u-page-popup';
+  const context = await env.browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__shown = [];
+    const Real = window.Notification;
+    class Recording extends Real {
+      constructor(title, options) { super(title, options); window.__shown.push({ title, body: options.body, tag: options.tag }); }
+    }
+    window.Notification = Recording;
+  });
+  const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
+  await page.goto(env.bellPage(u, { app: 'crm' }));
+  await streaming;
+  await env.ingest(event('ticket.assigned', u, { ticket_name: 'Printer on fire' }));
+  await page.waitForFunction(() => window.__shown.length === 1);
+  const shown = await page.evaluate(() => window.__shown[0]);
+  assert.equal(shown.body, 'Budi Santoso assigned you the ticket Printer on fire');
+  await context.close();
+});
