@@ -65,12 +65,11 @@ pub fn register_worker(sw: &str) {
     let _ = js_sys::Reflect::set(&options, &"scope".into(), &sw.into());
     if let Ok(register) =
         js_sys::Reflect::get(&container, &"register".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+        && let Ok(p) = register.call2(&container, &sw.into(), &options).and_then(|p| p.dyn_into::<js_sys::Promise>())
     {
-        if let Ok(p) = register.call2(&container, &sw.into(), &options).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
-            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-            let _ = p.catch(&ignore);
-            ignore.forget();
-        }
+        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = p.catch(&ignore);
+        ignore.forget();
     }
 }
 
