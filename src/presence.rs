@@ -45,9 +45,15 @@ pub fn run(api: Api, app: String, device: String) {
     if api.base.is_empty() || api.token.is_empty() || !matches!(app.as_str(), "chat" | "crm") {
         return;
     }
+    // After `pagehide` the beacon was the last word: events fired while the
+    // page unloads (visibilitychange, blur) must not overtake it.
+    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let report = {
-        let (api, app, device) = (api.clone(), app.clone(), device.clone());
+        let (api, app, device, gone) = (api.clone(), app.clone(), device.clone(), gone.clone());
         move |active: bool| {
+            if gone.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
             let (api, app, device) = (api.clone(), app.clone(), device.clone());
             spawn_local(async move {
                 let _ = api.put_presence(&device, &app, active).await;
@@ -77,8 +83,20 @@ pub fn run(api: Api, app: String, device: String) {
         window_event_listener(leptos::ev::blur, move |_| now()),
     ];
     let leaving = {
-        let (api, app, device) = (api.clone(), app.clone(), device.clone());
-        window_event_listener(leptos::ev::pagehide, move |_| api.beacon_presence(&device, &app))
+        let (api, app, device, gone) = (api.clone(), app.clone(), device.clone(), gone.clone());
+        window_event_listener(leptos::ev::pagehide, move |_| {
+            gone.store(true, std::sync::atomic::Ordering::Relaxed);
+            api.beacon_presence(&device, &app);
+        })
+    };
+    // Back from the back/forward cache: report again.
+    let returning = {
+        let (report, gone) = (report.clone(), gone.clone());
+        window_event_listener(leptos::ev::pageshow, move |_| {
+            if gone.swap(false, std::sync::atomic::Ordering::Relaxed) {
+                report(active_now());
+            }
+        })
     };
     let beat = {
         let report = report.clone();
@@ -97,6 +115,7 @@ pub fn run(api: Api, app: String, device: String) {
             h.remove();
         }
         leaving.remove();
+        returning.remove();
         if let Some(b) = beat {
             b.clear();
         }

@@ -12,7 +12,12 @@ after(async () => { await env.stop(); });
 const STAND_IN = () => {
   window.__visible = true;
   window.__focused = true;
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (window.__visible ? 'visible' : 'hidden') });
+  // Hidden when the test says so, or when the browser really hides the page (unloading).
+  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
+  Object.defineProperty(Document.prototype, 'visibilityState', {
+    configurable: true,
+    get() { return window.__visible && real.call(this) === 'visible' ? 'visible' : 'hidden'; },
+  });
   Document.prototype.hasFocus = () => window.__focused;
 };
 
@@ -26,8 +31,10 @@ async function decisions(user, key) {
   throw new Error(`no decisions for ${key}`);
 }
 
-const presenceReport = (page, active) => page.waitForRequest((r) =>
-  r.url().endsWith('/v1/presence') && r.method() === 'PUT' && JSON.parse(r.postData()).active === active);
+/** Resolves when a presence report with `active` has been answered (stored). */
+const presenceReport = (page, active) => page.waitForResponse((r) =>
+  r.url().endsWith('/v1/presence') && r.request().method() === 'PUT' && JSON.parse(r.request().postData()).active === active)
+  .then((r) => r.request());
 
 test('a tab active on chat suppresses chat pop-ups for its browser; hidden, it gets them', async () => {
   const u = 'u-presence';
