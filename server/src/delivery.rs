@@ -1,14 +1,24 @@
 //! After ingestion: route each new notification (or incoming message) to the
 //! user's devices, record every decision, and hand browser pop-ups to the
-//! stream of the device that gets one. Runs beside the request, so producers
-//! never wait for it.
+//! stream of the device that gets one.
+//!
+//! One worker does it beside the requests, so producers never wait for it,
+//! and it takes whatever jobs are waiting together: one look-up of devices,
+//! presence and settings for all their users, one insert of all decisions.
+//! Most users have no registered device, so this costs two small queries
+//! per batch rather than per event.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use bell_protocol::Actor;
 use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
 
-use crate::AppState;
 use crate::clock::now_ms;
 use crate::routing::{Channel, route};
+use crate::store::Store;
+use crate::stream::Hub;
 
 /// What a pop-up shows, shared by all recipients of one event.
 pub struct Routed {
@@ -20,31 +30,69 @@ pub struct Routed {
     pub chat: bool,
 }
 
-/// Routes `what` for each `(user, notification key)`.
-pub async fn deliver(state: AppState, what: Routed, targets: Vec<(String, String)>) {
-    let now = now_ms();
-    let fresh_since = now - state.config.presence_ttl.as_millis() as i64;
-    for (user, key) in targets {
-        let (devices, presence) = match state.store.routing_inputs(&user, fresh_since).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = format!("{e:#}"), "routing inputs failed");
-                continue;
-            }
-        };
-        let decisions = route(what.chat, &devices, &presence);
-        if decisions.is_empty() {
-            continue;
-        }
-        if let Err(e) = state.store.record_deliveries(&user, &key, &decisions, now).await {
-            tracing::warn!(error = format!("{e:#}"), "recording deliveries failed");
-        }
-        let sound = state.store.sound(&user).await.unwrap_or(true);
-        for d in decisions.iter().filter(|d| d.sent && d.channel == Channel::Browser) {
-            let payload = json!({
-                "tag": key, "kind": what.kind, "args": what.args, "actor": what.actor, "link": what.link, "silent": !sound,
-            });
-            state.hub.popup(&user, &d.device_id, payload.to_string());
+/// One event's recipients: `(user, notification key)`.
+struct Job {
+    what: Arc<Routed>,
+    targets: Vec<(String, String)>,
+}
+
+const MAX_JOBS: usize = 256;
+
+/// The handle of the routing worker.
+#[derive(Clone)]
+pub struct Router(mpsc::Sender<Job>);
+
+impl Router {
+    pub fn start(store: Store, hub: Hub, presence_ttl: Duration) -> Router {
+        let (tx, rx) = mpsc::channel(16 * MAX_JOBS);
+        tokio::spawn(work(store, hub, presence_ttl, rx));
+        Router(tx)
+    }
+
+    /// Queues `what` for each `(user, key)`; waits only when the worker is far behind.
+    pub async fn submit(&self, what: Routed, targets: Vec<(String, String)>) {
+        if !targets.is_empty() {
+            let _ = self.0.send(Job { what: Arc::new(what), targets }).await;
         }
     }
+}
+
+async fn work(store: Store, hub: Hub, presence_ttl: Duration, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_JOBS);
+    while jobs.recv_many(&mut batch, MAX_JOBS).await > 0 {
+        if let Err(e) = route_batch(&store, &hub, presence_ttl, &batch).await {
+            tracing::warn!(error = format!("{e:#}"), "routing failed");
+        }
+        batch.clear();
+    }
+}
+
+async fn route_batch(store: &Store, hub: &Hub, presence_ttl: Duration, batch: &[Job]) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut users: Vec<&str> = batch.iter().flat_map(|j| j.targets.iter().map(|(u, _)| u.as_str())).collect();
+    users.sort_unstable();
+    users.dedup();
+    let inputs = store.routing_inputs(&users, now - presence_ttl.as_millis() as i64).await?;
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let with_devices: Vec<&str> = inputs.keys().map(String::as_str).collect();
+    let sound = store.sound_of(&with_devices).await?;
+    let mut decisions = Vec::new();
+    for job in batch {
+        for (user, key) in &job.targets {
+            let Some((devices, presence)) = inputs.get(user) else { continue };
+            let routed = route(job.what.chat, devices, presence);
+            let silent = !sound.get(user).copied().unwrap_or(true);
+            for d in routed.iter().filter(|d| d.sent && d.channel == Channel::Browser) {
+                let w = &job.what;
+                let payload = json!({
+                    "tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link, "silent": silent,
+                });
+                hub.popup(user, &d.device_id, payload.to_string());
+            }
+            decisions.extend(routed.into_iter().map(|d| (user.clone(), key.clone(), d)));
+        }
+    }
+    store.record_deliveries(&decisions, now).await
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the stream connections of a user when something of theirs changed.
     pub hub: stream::Hub,
+    /// Routes new notifications to devices, beside the requests.
+    pub router: delivery::Router,
 }
 
 impl FromRef<AppState> for Auth {
@@ -55,7 +57,9 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
-        Ok(AppState { store, auth, config: Arc::new(config), hub: stream::Hub::new() })
+        let hub = stream::Hub::new();
+        let router = delivery::Router::start(store.clone(), hub.clone(), config.presence_ttl);
+        Ok(AppState { store, auth, config: Arc::new(config), hub, router })
     }
 }
 

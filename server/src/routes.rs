@@ -110,9 +110,7 @@ async fn ingest_event(
         let mut targets: Vec<(String, String)> =
             ingested.stored.iter().map(|(u, n)| (u.clone(), n.id.clone())).collect();
         targets.extend(incoming);
-        if !targets.is_empty() {
-            tokio::spawn(crate::delivery::deliver(state.clone(), routed, targets));
-        }
+        state.router.submit(routed, targets).await;
     }
     let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(ingested.outcome)))

@@ -397,67 +397,94 @@ impl Store {
         Ok(())
     }
 
-    /// The user's devices and the presence reports newer than `fresh_since`.
-    pub async fn routing_inputs(&self, user: &str, fresh_since: i64) -> anyhow::Result<(Vec<Device>, Vec<Presence>)> {
-        let devices = sqlx::query(
-            "SELECT device_id, platform, app, push_token FROM devices WHERE user_id = $1 ORDER BY platform",
-        )
-        .bind(user)
-        .fetch_all(&self.read)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            Some(Device {
-                device_id: r.get(0),
-                platform: Platform::parse(r.get::<&str, _>(1))?,
-                app: r.get::<Option<&str>, _>(2).and_then(App::parse),
-                push_token: r.get(3),
-            })
-        })
-        .collect();
-        let presence =
-            sqlx::query("SELECT device_id, app, active FROM presence WHERE user_id = $1 AND reported_at >= $2")
-                .bind(user)
-                .bind(fresh_since)
-                .fetch_all(&self.read)
-                .await?
-                .iter()
-                .filter_map(|r| {
-                    Some(Presence {
-                        device_id: r.get(0),
-                        app: App::parse(r.get::<&str, _>(1))?,
-                        active: r.get::<i64, _>(2) != 0,
-                    })
-                })
-                .collect();
-        Ok((devices, presence))
+    /// Devices and fresh presence (reported at or after `fresh_since`) of
+    /// those `users` who have a device; users without one are absent.
+    pub async fn routing_inputs(
+        &self,
+        users: &[&str],
+        fresh_since: i64,
+    ) -> anyhow::Result<HashMap<String, (Vec<Device>, Vec<Presence>)>> {
+        let mut found: HashMap<String, (Vec<Device>, Vec<Presence>)> = HashMap::new();
+        for chunk in users.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN (",
+            );
+            let mut list = query.separated(", ");
+            for u in chunk {
+                list.push_bind(*u);
+            }
+            query.push(") ORDER BY user_id, platform");
+            for r in query.build().fetch_all(&self.read).await? {
+                let Some(platform) = Platform::parse(r.get::<&str, _>(2)) else { continue };
+                let device = Device {
+                    device_id: r.get(1),
+                    platform,
+                    app: r.get::<Option<&str>, _>(3).and_then(App::parse),
+                    push_token: r.get(4),
+                };
+                found.entry(r.get(0)).or_default().0.push(device);
+            }
+        }
+        if found.is_empty() {
+            return Ok(found);
+        }
+        let owners: Vec<String> = found.keys().cloned().collect();
+        for chunk in owners.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ",
+            );
+            query.push_bind(fresh_since).push(" AND user_id IN (");
+            let mut list = query.separated(", ");
+            for u in chunk {
+                list.push_bind(u.as_str());
+            }
+            query.push(")");
+            for r in query.build().fetch_all(&self.read).await? {
+                let Some(app) = App::parse(r.get::<&str, _>(2)) else { continue };
+                let presence = Presence { device_id: r.get(1), app, active: r.get::<i64, _>(3) != 0 };
+                if let Some(entry) = found.get_mut(r.get::<&str, _>(0)) {
+                    entry.1.push(presence);
+                }
+            }
+        }
+        Ok(found)
     }
 
-    /// Records the routing decisions of one notification.
-    pub async fn record_deliveries(
-        &self,
-        user: &str,
-        key: &str,
-        decisions: &[Decision],
-        now: i64,
-    ) -> anyhow::Result<()> {
-        if decisions.is_empty() {
-            return Ok(());
+    /// The sound setting of several users (absent: the default, on).
+    pub async fn sound_of(&self, users: &[&str]) -> anyhow::Result<HashMap<String, bool>> {
+        let mut found = HashMap::new();
+        for chunk in users.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT user_id, sound FROM settings WHERE user_id IN (");
+            let mut list = query.separated(", ");
+            for u in chunk {
+                list.push_bind(*u);
+            }
+            query.push(")");
+            for r in query.build().fetch_all(&self.read).await? {
+                found.insert(r.get::<String, _>(0), r.get::<i64, _>(1) != 0);
+            }
         }
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
-        );
-        insert.push_values(decisions, |mut row, d| {
-            row.push_bind(user)
-                .push_bind(key)
-                .push_bind(&d.device_id)
-                .push_bind(d.platform.as_str())
-                .push_bind(if d.channel == Channel::Browser { "browser" } else { "push" })
-                .push_bind(if d.sent { "sent" } else { "suppressed" })
-                .push_bind(d.reason)
-                .push_bind(now);
-        });
-        insert.build().execute(&self.write).await?;
+        Ok(found)
+    }
+
+    /// Records routing decisions: `(user, notification key, decision)`.
+    pub async fn record_deliveries(&self, decisions: &[(String, String, Decision)], now: i64) -> anyhow::Result<()> {
+        for chunk in decisions.chunks(1000) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (user, key, d)| {
+                row.push_bind(user)
+                    .push_bind(key)
+                    .push_bind(&d.device_id)
+                    .push_bind(d.platform.as_str())
+                    .push_bind(if d.channel == Channel::Browser { "browser" } else { "push" })
+                    .push_bind(if d.sent { "sent" } else { "suppressed" })
+                    .push_bind(d.reason)
+                    .push_bind(now);
+            });
+            insert.build().execute(&self.write).await?;
+        }
         Ok(())
     }
 
