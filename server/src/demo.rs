@@ -151,6 +151,16 @@ pub fn routes() -> axum::Router<AppState> {
             }),
         )
         .route("/demo/fire", post(fire))
+        // As a host would: the widget's service worker on the page's origin.
+        .route(
+            "/bell-sw.js",
+            get(|State(state): State<AppState>| async move {
+                match tokio::fs::read(state.config.widget_dir.join("bell-sw.js")).await {
+                    Ok(body) => Ok(([(axum::http::header::CONTENT_TYPE, "text/javascript")], body)),
+                    Err(_) => Err(crate::error::AppError::NotFound),
+                }
+            }),
+        )
 }
 
 use axum::extract::{Path, State};
@@ -220,13 +230,15 @@ fn page(state: &AppState, app: &str) -> String {
   <h1>{title}</h1>
   <a href="/demo/{other}">Open {other_title}</a>
   <label>Language <select id="lang"><option value="en">English</option><option value="id">Bahasa Indonesia</option></select></label>
-  <qontak-bell token="{token}" app="{app}"></qontak-bell>
+  <qontak-bell token="{token}" app="{app}" sw="/bell-sw.js"></qontak-bell>
 </header>
 <main>
   <section>
     <h2>Signed in as {my_name}</h2>
     <p>The bell shows {my_name}'s notifications: several days of history are seeded. Open the other app in another
-    tab: it is the same bell, with the same notifications.</p>
+    tab: it is the same bell, with the same notifications, kept in sync live. Turn on browser notifications from
+    the panel, switch to another tab, and fire an event: a pop-up appears (chat events skip the tab you are
+    active on in Chat).</p>
   </section>
   <section>
     <h2>Fire an event as another user</h2>
