@@ -21,6 +21,12 @@ pub struct Config {
     pub purge_interval: Duration,
     /// Rows deleted per purge statement, so no delete holds the writer long.
     pub purge_batch: u32,
+    /// A Google service-account key file: mobile pushes go out through FCM.
+    pub fcm_credentials: Option<PathBuf>,
+    /// Where FCM is (tests point it at loopback).
+    pub fcm_endpoint: String,
+    /// First retry delay of a failed push (doubling each time).
+    pub push_backoff: Duration,
     pub demo: bool,
 }
 
@@ -66,6 +72,9 @@ impl Config {
             widget_dir: get("BELL_WIDGET_DIR").unwrap_or_else(|| "dist".into()).into(),
             purge_interval: secs("BELL_PURGE_INTERVAL_SECS", 300)?,
             purge_batch: 1000,
+            fcm_credentials: get("BELL_FCM_CREDENTIALS").map(PathBuf::from),
+            fcm_endpoint: get("BELL_FCM_ENDPOINT").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
+            push_backoff: Duration::from_secs(1),
             demo,
         })
     }

@@ -44,9 +44,10 @@ const GATHER: Duration = Duration::from_millis(5);
 pub struct Router(mpsc::Sender<Job>);
 
 impl Router {
-    pub fn start(store: Store, hub: Hub, presence_ttl: Duration) -> Router {
+    /// `push` says whether a push gateway is configured.
+    pub fn start(store: Store, hub: Hub, presence_ttl: Duration, push: bool) -> Router {
         let (tx, rx) = mpsc::channel(16 * MAX_JOBS);
-        tokio::spawn(work(store, hub, presence_ttl, rx));
+        tokio::spawn(work(store, hub, presence_ttl, push, rx));
         Router(tx)
     }
 
@@ -58,7 +59,7 @@ impl Router {
     }
 }
 
-async fn work(store: Store, hub: Hub, presence_ttl: Duration, mut jobs: mpsc::Receiver<Job>) {
+async fn work(store: Store, hub: Hub, presence_ttl: Duration, push: bool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_JOBS);
     while jobs.recv_many(&mut batch, MAX_JOBS).await > 0 {
         // Gather a little longer: under load a batch then shares its queries
@@ -72,14 +73,20 @@ async fn work(store: Store, hub: Hub, presence_ttl: Duration, mut jobs: mpsc::Re
                 }
             }
         }
-        if let Err(e) = route_batch(&store, &hub, presence_ttl, &batch).await {
+        if let Err(e) = route_batch(&store, &hub, presence_ttl, push, &batch).await {
             tracing::warn!(error = format!("{e:#}"), "routing failed");
         }
         batch.clear();
     }
 }
 
-async fn route_batch(store: &Store, hub: &Hub, presence_ttl: Duration, batch: &[Job]) -> anyhow::Result<()> {
+async fn route_batch(
+    store: &Store,
+    hub: &Hub,
+    presence_ttl: Duration,
+    push: bool,
+    batch: &[Job],
+) -> anyhow::Result<()> {
     let now = now_ms();
     let mut users: Vec<&str> = batch.iter().flat_map(|j| j.targets.iter().map(|(u, _)| u.as_str())).collect();
     users.sort_unstable();
@@ -91,10 +98,26 @@ async fn route_batch(store: &Store, hub: &Hub, presence_ttl: Duration, batch: &[
     let with_devices: Vec<&str> = inputs.keys().map(String::as_str).collect();
     let sound = store.sound_of(&with_devices).await?;
     let mut decisions = Vec::new();
+    let mut pushes = Vec::new();
     for job in batch {
         for (user, key) in &job.targets {
             let Some((devices, presence)) = inputs.get(user) else { continue };
-            let routed = route(job.what.chat, devices, presence);
+            let mut routed = route(job.what.chat, devices, presence);
+            for d in routed.iter_mut().filter(|d| d.sent && d.channel == Channel::Push) {
+                let token = devices.iter().find(|x| x.device_id == d.device_id).and_then(|x| x.push_token.clone());
+                match (push, token) {
+                    (true, Some(token)) => {
+                        let w = &job.what;
+                        let data =
+                            json!({"tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link});
+                        pushes.push((user.clone(), d.device_id.clone(), token, data.to_string()));
+                    }
+                    _ => {
+                        d.sent = false;
+                        d.reason = "no push gateway is configured";
+                    }
+                }
+            }
             let silent = !sound.get(user).copied().unwrap_or(true);
             for d in routed.iter().filter(|d| d.sent && d.channel == Channel::Browser) {
                 let w = &job.what;
@@ -106,5 +129,6 @@ async fn route_batch(store: &Store, hub: &Hub, presence_ttl: Duration, batch: &[
             decisions.extend(routed.into_iter().map(|d| (user.clone(), key.clone(), d)));
         }
     }
+    store.queue_pushes(&pushes, now).await?;
     store.record_deliveries(&decisions, now).await
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod openapi;
+pub mod push;
 pub mod retention;
 pub mod routes;
 pub mod routing;
@@ -58,7 +59,24 @@ impl AppState {
         let store = Store::open(&config.database_url).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
         let hub = stream::Hub::new();
-        let router = delivery::Router::start(store.clone(), hub.clone(), config.presence_ttl);
+        let gateway = match &config.fcm_credentials {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("BELL_FCM_CREDENTIALS {}: {e}", path.display()))?;
+                let account: push::ServiceAccount = serde_json::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("BELL_FCM_CREDENTIALS is not a service-account key: {e}"))?;
+                let fcm: Arc<dyn push::PushGateway> = Arc::new(push::Fcm::new(account, &config.fcm_endpoint)?);
+                tokio::spawn(push::run_outbox(
+                    store.clone(),
+                    fcm,
+                    config.push_backoff,
+                    std::time::Duration::from_millis(200),
+                ));
+                true
+            }
+            None => false,
+        };
+        let router = delivery::Router::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
         Ok(AppState { store, auth, config: Arc::new(config), hub, router })
     }
 }

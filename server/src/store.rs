@@ -53,6 +53,17 @@ pub struct Delivery {
     pub reason: String,
 }
 
+/// A push waiting in the outbox.
+#[derive(Clone, Debug)]
+pub struct QueuedPush {
+    pub id: i64,
+    pub user_id: String,
+    pub device_id: String,
+    pub token: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
 /// What a list request asks for.
 #[derive(Clone, Copy, Debug)]
 pub struct ListQuery {
@@ -485,6 +496,75 @@ impl Store {
             });
             insert.build().execute(&self.write).await?;
         }
+        Ok(())
+    }
+
+    /// Queues pushes: `(user, device, token, payload JSON)`.
+    pub async fn queue_pushes(&self, pushes: &[(String, String, String, String)], now: i64) -> anyhow::Result<()> {
+        for chunk in pushes.chunks(1000) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO push_outbox (user_id, device_id, push_token, payload, attempts, next_at, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (user, device, token, payload)| {
+                row.push_bind(user)
+                    .push_bind(device)
+                    .push_bind(token)
+                    .push_bind(payload)
+                    .push_bind(0_i64)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.build().execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Pushes whose time has come, oldest first.
+    pub async fn due_pushes(&self, now: i64, limit: u32) -> anyhow::Result<Vec<QueuedPush>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, device_id, push_token, payload, attempts FROM push_outbox WHERE next_at <= $1 ORDER BY id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| QueuedPush {
+                id: r.get(0),
+                user_id: r.get(1),
+                device_id: r.get(2),
+                token: r.get(3),
+                payload: r.get(4),
+                attempts: r.get(5),
+            })
+            .collect())
+    }
+
+    pub async fn push_done(&self, id: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM push_outbox WHERE id = $1").bind(id).execute(&self.write).await?;
+        Ok(())
+    }
+
+    pub async fn push_retry(&self, id: i64, next_at: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE push_outbox SET attempts = attempts + 1, next_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(next_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// The token is dead: drop the push, and the token from the device.
+    pub async fn push_unregistered(&self, id: i64, user: &str, device: &str) -> anyhow::Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM push_outbox WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE devices SET push_token = NULL WHERE user_id = $1 AND device_id = $2")
+            .bind(user)
+            .bind(device)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

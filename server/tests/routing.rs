@@ -58,7 +58,8 @@ fn newest_id(items: &[Value]) -> String {
 
 #[tokio::test]
 async fn chat_events_skip_the_device_the_user_is_active_on_and_crm_events_always_go_out() {
-    let s = TestServer::start().await;
+    let fcm = fcm::Fcm::start().await;
+    let s = TestServer::start_with_fcm(&fcm).await;
     devices(&s, "u-2").await;
     presence(&s, "u-2", "browser-1", "web", "chat", true).await;
 
@@ -96,7 +97,8 @@ async fn chat_events_skip_the_device_the_user_is_active_on_and_crm_events_always
 
 #[tokio::test]
 async fn incoming_messages_are_routed_by_event_id_and_never_stored() {
-    let s = TestServer::start().await;
+    let fcm = fcm::Fcm::start().await;
+    let s = TestServer::start_with_fcm(&fcm).await;
     devices(&s, "u-2").await;
     s.ingest_ok(event("msg-7", "message.incoming", "u-9", &["u-2"])).await;
     let got = decisions(&s, "u-2", "msg-7", 3).await;
@@ -123,7 +125,8 @@ async fn presence_is_forgotten_after_its_ttl() {
 
 #[tokio::test]
 async fn a_new_device_of_a_platform_replaces_the_old_one() {
-    let s = TestServer::start().await;
+    let fcm = fcm::Fcm::start().await;
+    let s = TestServer::start_with_fcm(&fcm).await;
     put(&s, "u-2", "/v1/devices/android", json!({"device_id": "old-phone", "app": "crm", "push_token": "t1"})).await;
     put(&s, "u-2", "/v1/devices/android", json!({"device_id": "new-phone", "app": "crm", "push_token": "t2"})).await;
     s.ingest_ok(event("crm-2", "mention", "u-1", &["u-2"])).await;

@@ -2,6 +2,8 @@
 //! small HTTP client for it. Every integration test goes through this.
 #![allow(dead_code)]
 
+pub mod fcm;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -60,6 +62,17 @@ impl TestServer {
             _dir: dir,
             stop: Some(tx),
         }
+    }
+
+    /// A server whose pushes go to a loopback FCM (retries after 50 ms).
+    pub async fn start_with_fcm(fcm: &fcm::Fcm) -> TestServer {
+        let (credentials, endpoint) = (fcm.credentials.clone(), fcm.url.clone());
+        Self::start_with(move |c| {
+            c.fcm_credentials = Some(credentials);
+            c.fcm_endpoint = endpoint;
+            c.push_backoff = Duration::from_millis(50);
+        })
+        .await
     }
 
     pub fn token(&self, user: &str) -> String {
