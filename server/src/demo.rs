@@ -177,7 +177,7 @@ struct Fire {
 async fn fire(
     State(state): State<AppState>,
     axum::Json(fire): axum::Json<Fire>,
-) -> crate::error::AppResult<axum::Json<bell_protocol::IngestOutcome>> {
+) -> crate::error::AppResult<axum::Json<serde_json::Value>> {
     let spec = bell_protocol::kind::kind(&fire.kind).ok_or(crate::error::AppError::NotFound)?;
     let actor = match USERS.iter().find(|(id, _)| *id == fire.actor) {
         Some((id, name)) => json!({"type": "user", "id": id, "name": name}),
@@ -191,9 +191,15 @@ async fn fire(
         "args": sample_args(spec),
         "link": "/demo/crm",
     });
-    let now = now_ms();
-    let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
-    Ok(axum::Json(state.store.ingest(event, now).await?.outcome))
+    let ingested = crate::routes::accept(&state, &body).await?;
+    // The key of the routing decisions: the notification, or the event for incoming messages.
+    let key = ingested
+        .stored
+        .first()
+        .map_or_else(|| body["id"].as_str().unwrap_or_default().to_owned(), |(_, n)| n.id.clone());
+    let mut answer = serde_json::to_value(ingested.outcome).unwrap_or_default();
+    answer["key"] = json!(key);
+    Ok(axum::Json(answer))
 }
 
 fn page(state: &AppState, app: &str) -> String {
@@ -221,6 +227,8 @@ fn page(state: &AppState, app: &str) -> String {
   header h1 {{ font-size: 18px; margin: 0 auto 0 0; }}
   main {{ max-width: 760px; margin: 24px auto; padding: 0 20px; }}
   section {{ background: #fff; border: 1px solid #dde1e6; border-radius: 12px; padding: 16px 20px; margin-bottom: 16px; }}
+  table {{ border-collapse: collapse; width: 100%; font-size: 13px; }} th, td {{ text-align: left; padding: 4px 6px; border-bottom: 1px solid #dde1e6; }}
+  .phone {{ padding: 8px 0; }} .hint {{ color: #5b6470; font-size: 13px; }}
   label {{ margin-right: 12px; }} button {{ font: inherit; padding: 6px 14px; }}
   @media (prefers-color-scheme: dark) {{ body {{ background: #0f1216; color: #e8ebef; }} header, section {{ background: #16191d; border-color: #2e343b; }} }}
 </style>
@@ -249,6 +257,22 @@ fn page(state: &AppState, app: &str) -> String {
       <button>Send</button>
     </form>
     <p id="result" role="status"></p>
+    <h3>Why did (or didn't) a pop-up or push go out?</h3>
+    <table id="routing"><thead><tr><th>device</th><th>platform</th><th>channel</th><th>decision</th><th>reason</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section>
+    <h2>Devices and presence</h2>
+    <p>This browser is device <code id="me-device">…</code>: while this tab is visible and focused it reports being
+    active on <b>{app}</b>. Chat events skip the device you are active on in Chat; CRM events always go out.</p>
+    <div class="phones">
+      <div class="phone" data-platform="android" data-app="chat"><b>Chat Mobile</b> (Android)
+        <button data-act="register">Register</button> <label><input type="checkbox" data-act="active"> in the foreground</label></div>
+      <div class="phone" data-platform="ios" data-app="crm"><b>CRM Mobile</b> (iOS)
+        <button data-act="register">Register</button> <label><input type="checkbox" data-act="active"> in the foreground</label></div>
+    </div>
+    <p class="hint">Simulated phones register through <code>PUT /v1/devices/&lt;platform&gt;</code> and report through
+    <code>PUT /v1/presence</code>, as the apps would. Without an FCM key file the server records their pushes as
+    suppressed ("no push gateway is configured").</p>
   </section>
 </main>
 <script type="module">
@@ -267,9 +291,45 @@ fn page(state: &AppState, app: &str) -> String {
     const res = await fetch('/demo/fire', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }}, body: JSON.stringify(body) }});
     const out = await res.json();
     document.getElementById('result').textContent = res.ok
-      ? `Sent ${{body.kind}}: stored ${{out.stored}}, suppressed ${{out.suppressed}}. The bell picks it up within seconds.`
+      ? `Sent ${{body.kind}}: stored ${{out.stored}}, suppressed ${{out.suppressed}}.`
       : `Refused: ${{out.error?.message}}`;
+    if (res.ok) showRouting(out.key, body.recipient);
   }});
+  const token = () => bell.getAttribute('token');
+  const api = (path, init = {{}}) => fetch(path, {{ ...init, headers: {{ authorization: `Bearer ${{token()}}`, 'content-type': 'application/json' }} }});
+  async function showRouting(key, recipient) {{
+    const rows = document.querySelector('#routing tbody');
+    rows.innerHTML = '';
+    if (recipient !== '{me}') {{ rows.innerHTML = '<tr><td colspan=5>Sent to another user: their devices decide.</td></tr>'; return; }}
+    for (let i = 0; i < 40; i++) {{
+      const list = await (await api(`/v1/deliveries?notification_id=${{encodeURIComponent(key)}}`)).json();
+      if (list.length) {{
+        for (const d of list) {{
+          const tr = document.createElement('tr');
+          for (const v of [d.device_id, d.platform, d.channel, d.decision, d.reason]) {{ const td = document.createElement('td'); td.textContent = v; tr.append(td); }}
+          rows.append(tr);
+        }}
+        return;
+      }}
+      await new Promise((r) => setTimeout(r, 100));
+    }}
+    rows.innerHTML = '<tr><td colspan=5>No device is registered yet.</td></tr>';
+  }}
+  document.getElementById('me-device').textContent = localStorage.getItem('qontak-bell:device-id') || '(registering…)';
+  setTimeout(() => {{ document.getElementById('me-device').textContent = localStorage.getItem('qontak-bell:device-id'); }}, 1500);
+  for (const phone of document.querySelectorAll('.phone')) {{
+    const {{ platform, app }} = phone.dataset;
+    const device_id = `demo-${{platform}}-${{app}}`;
+    phone.querySelector('[data-act=register]').addEventListener('click', async (e) => {{
+      await api(`/v1/devices/${{platform}}`, {{ method: 'PUT', body: JSON.stringify({{ device_id, app, push_token: `demo-token-${{platform}}` }}) }});
+      e.target.textContent = 'Registered';
+    }});
+    const box = phone.querySelector('[data-act=active]');
+    const report = () => api('/v1/presence', {{ method: 'PUT', body: JSON.stringify({{ device_id, platform, app, active: box.checked }}) }});
+    box.addEventListener('change', report);
+    // Like the app, it keeps reporting while in the foreground (reports expire).
+    setInterval(() => {{ if (box.checked) report(); }}, 20000);
+  }}
 </script>
 </body>
 </html>"##

@@ -88,8 +88,16 @@ async fn ingest_event(
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<impl IntoResponse> {
     let body = json_body(body)?;
+    let ingested = accept(&state, &body).await?;
+    let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
+    Ok((status, Json(ingested.outcome)))
+}
+
+/// The way of every event: validate, store, wake the recipients' streams,
+/// and queue routing to their devices. Producers and the demo both use it.
+pub(crate) async fn accept(state: &AppState, body: &Value) -> AppResult<crate::store::Ingested> {
     let now = now_ms();
-    let event = ingest::validate(&body, &state.config.allowed_link_hosts, now)?;
+    let event = ingest::validate(body, &state.config.allowed_link_hosts, now)?;
     let routed = crate::delivery::Routed {
         kind: event.spec.name,
         args: event.args.clone(),
@@ -112,8 +120,7 @@ async fn ingest_event(
         targets.extend(incoming);
         state.router.submit(routed, targets).await;
     }
-    let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
-    Ok((status, Json(ingested.outcome)))
+    Ok(ingested)
 }
 
 /// Query parameters of the feed (documented; parsed by `parse_list_query`).

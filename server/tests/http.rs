@@ -220,6 +220,28 @@ async fn demo_mode_seeds_history_and_serves_the_demo_pages() {
         )
         .await;
     assert_eq!((status, body["stored"].as_u64()), (StatusCode::OK, Some(1)));
+    // The fired event goes the producers' way: routed, and its decisions are there to show.
+    let device = json!({"device_id": "demo-android-chat", "app": "crm", "push_token": "t"});
+    s.call(Method::PUT, "/v1/devices/android", Some(&s.token("u-1")), Some(device)).await;
+    let (_, fired) = s
+        .call(
+            Method::POST,
+            "/demo/fire",
+            None,
+            Some(json!({"kind": "deal.assigned", "actor": "u-2", "recipient": "u-1"})),
+        )
+        .await;
+    let key = fired["key"].as_str().unwrap().to_owned();
+    let mut decisions = Value::Null;
+    for _ in 0..200 {
+        decisions = s.get_as("u-1", &format!("/v1/deliveries?notification_id={key}")).await.1;
+        if decisions.as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(decisions[0]["device_id"], "demo-android-chat", "{decisions}");
+    assert_eq!(decisions[0]["reason"], "no push gateway is configured");
     let (status, body) = s
         .call(
             Method::POST,
