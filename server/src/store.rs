@@ -420,11 +420,8 @@ impl Store {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN (",
             );
-            let mut list = query.separated(", ");
-            for u in chunk {
-                list.push_bind(*u);
-            }
-            query.push(") ORDER BY user_id, platform");
+            bind_list(&mut query, chunk.iter().copied());
+            query.push(" ORDER BY user_id, platform");
             for r in query.build().fetch_all(&self.read).await? {
                 let Some(platform) = Platform::parse(r.get::<&str, _>(2)) else { continue };
                 let device = Device {
@@ -445,11 +442,7 @@ impl Store {
                 "SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ",
             );
             query.push_bind(fresh_since).push(" AND user_id IN (");
-            let mut list = query.separated(", ");
-            for u in chunk {
-                list.push_bind(u.as_str());
-            }
-            query.push(")");
+            bind_list(&mut query, chunk.iter().map(String::as_str));
             for r in query.build().fetch_all(&self.read).await? {
                 let Some(app) = App::parse(r.get::<&str, _>(2)) else { continue };
                 let presence = Presence { device_id: r.get(1), app, active: r.get::<i64, _>(3) != 0 };
@@ -466,11 +459,7 @@ impl Store {
         let mut found = HashMap::new();
         for chunk in users.chunks(500) {
             let mut query = QueryBuilder::<Sqlite>::new("SELECT user_id, sound FROM settings WHERE user_id IN (");
-            let mut list = query.separated(", ");
-            for u in chunk {
-                list.push_bind(*u);
-            }
-            query.push(")");
+            bind_list(&mut query, chunk.iter().copied());
             for r in query.build().fetch_all(&self.read).await? {
                 found.insert(r.get::<String, _>(0), r.get::<i64, _>(1) != 0);
             }
@@ -648,6 +637,15 @@ impl Store {
     }
 }
 
+/// Binds `values` as the rest of an open `IN (` list, and closes it.
+fn bind_list<'a>(query: &mut QueryBuilder<'a, Sqlite>, values: impl IntoIterator<Item = &'a str>) {
+    let mut list = query.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    query.push(")");
+}
+
 async fn log_read_change(
     tx: &mut Transaction<'_, Sqlite>,
     user: &str,
@@ -746,11 +744,7 @@ async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyho
     let mut earlier: HashMap<String, (u32, u32)> = HashMap::new();
     if !repeated.is_empty() {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT id, stored, suppressed FROM events WHERE id IN (");
-        let mut list = query.separated(", ");
-        for id in &repeated {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        bind_list(&mut query, repeated.iter().copied());
         for row in query.build().fetch_all(&mut *tx).await? {
             earlier.insert(row.get(0), (row.get::<i64, _>(1) as u32, row.get::<i64, _>(2) as u32));
         }

@@ -60,12 +60,17 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
   const a = await context.newPage();
   const streaming = a.waitForResponse((r) => r.url().includes('/v1/stream'));
+  const registered = a.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
   await a.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await streaming;
+  await registered; // pop-ups are routed to registered devices only
   const b = await context.newPage();
   await b.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await bellButton(b).waitFor();
-  await a.waitForFunction(() => navigator.serviceWorker.getRegistration('/bell-sw.js').then((r) => !!r?.active));
+  // The worker must be active before the first pop-up (else the widget falls back to a page pop-up).
+  const active = () => a.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
+  for (let i = 0; i < 250 && !(await active()); i++) await a.waitForTimeout(20);
+  assert.ok(await active(), 'the service worker is active');
   assert.equal(await a.evaluate(async () => (await navigator.serviceWorker.getRegistration('/bell-sw.js')).scope),
     `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
 
@@ -106,8 +111,10 @@ test('without sw, a page-level Notification is shown', async () => {
     window.Notification = Recording;
   });
   const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
+  const registered = page.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
   await page.goto(env.bellPage(u, { app: 'crm' }));
   await streaming;
+  await registered;
   await env.ingest(event('ticket.assigned', u, { ticket_name: 'Printer on fire' }));
   await page.waitForFunction(() => window.__shown.length === 1);
   const shown = await page.evaluate(() => window.__shown[0]);
