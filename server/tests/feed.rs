@@ -29,7 +29,8 @@ async fn lists_by_tab_category_and_unread_only_newest_first() {
 
     let general = s.list_all("u-2", "tab=general").await;
     assert_eq!(general.len(), 5);
-    let times: Vec<&str> = general.iter().map(|i| i["created_at"].as_str().unwrap()).collect();
+    let times: Vec<i64> =
+        general.iter().map(|i| bell_server::ingest::parse_time(i["created_at"].as_str().unwrap()).unwrap()).collect();
     let mut sorted = times.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(times, sorted, "newest first");
