@@ -53,6 +53,12 @@ pub async fn request_permission() -> String {
     permission()
 }
 
+thread_local! {
+    /// The registration `register` resolved to: pop-ups use it directly (no
+    /// look-up that could wait behind another tab's registration job).
+    static REGISTRATION: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Registers the host's copy of the widget's service worker under a scope
 /// of its own (its own path), so it never clashes with the host's worker.
 pub fn register_worker(sw: &str) {
@@ -67,9 +73,11 @@ pub fn register_worker(sw: &str) {
         js_sys::Reflect::get(&container, &"register".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
         && let Ok(p) = register.call2(&container, &sw.into(), &options).and_then(|p| p.dyn_into::<js_sys::Promise>())
     {
-        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        let _ = p.catch(&ignore);
-        ignore.forget();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(registration) = wasm_bindgen_futures::JsFuture::from(p).await {
+                REGISTRATION.with(|r| *r.borrow_mut() = Some(registration));
+            }
+        });
     }
 }
 
@@ -101,10 +109,7 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
     set("data", &data);
     let api = api.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let shown = match sw {
-            Some(sw) => show_in_worker(&sw, &title, &options).await,
-            None => false,
-        };
+        let shown = sw.is_some() && show_in_worker(&title, &options).await;
         // No worker (none given, or not active yet): a page-level pop-up.
         if !shown {
             show_in_page(bell, api, popup, title, options);
@@ -112,21 +117,13 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
     });
 }
 
-/// Shows through the registration at `sw`; false when there is no active one.
-async fn show_in_worker(sw: &str, title: &str, options: &js_sys::Object) -> bool {
+/// Shows through the worker's registration; false when there is none active yet.
+async fn show_in_worker(title: &str, options: &js_sys::Object) -> bool {
     let get = |target: &JsValue, name: &str| {
         js_sys::Reflect::get(target, &name.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
     };
-    let Some(window) = web_sys::window() else { return false };
-    let Some(container) = get(&window.navigator(), "serviceWorker") else { return false };
-    let Some(lookup) = get(&container, "getRegistration").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
-        return false;
-    };
-    let Ok(found) = lookup.call1(&container, &sw.into()).and_then(|p| p.dyn_into::<js_sys::Promise>()) else {
-        return false;
-    };
-    let Ok(registration) = wasm_bindgen_futures::JsFuture::from(found).await else { return false };
-    if registration.is_undefined() || get(&registration, "active").is_none() {
+    let Some(registration) = REGISTRATION.with(|r| r.borrow().clone()) else { return false };
+    if get(&registration, "active").is_none() {
         return false;
     }
     let Some(show) = get(&registration, "showNotification").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
