@@ -96,6 +96,15 @@ fn classify(auth: &Auth, token: Option<&str>) -> Result<Credential, AppError> {
     })
 }
 
+/// A user's id, or why the credential is not a user's.
+fn user_of(credential: Credential) -> Result<String, AppError> {
+    match credential {
+        Credential::User(user) => Ok(user),
+        Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
+        Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
+    }
+}
+
 /// The signed-in user of a widget request.
 #[derive(Clone, Debug)]
 pub struct User(pub String);
@@ -107,11 +116,7 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match credential(parts, state)? {
-            Credential::User(user) => Ok(User(user)),
-            Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
-            Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
-        }
+        user_of(credential(parts, state)?).map(User)
     }
 }
 
@@ -150,10 +155,6 @@ where
             url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
         });
         let token = bearer(parts).map(str::to_owned).or(query_token);
-        match classify(&Auth::from_ref(state), token.as_deref())? {
-            Credential::User(user) => Ok(StreamUser(user)),
-            Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
-            Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
-        }
+        user_of(classify(&Auth::from_ref(state), token.as_deref())?).map(StreamUser)
     }
 }
