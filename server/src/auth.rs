@@ -139,6 +139,11 @@ where
     }
 }
 
+/// One decoded query-string parameter.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
 /// The user of a stream request: a bearer token, or `?access_token=` because
 /// `EventSource` cannot send headers.
 #[derive(Clone, Debug)]
@@ -151,9 +156,7 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let query_token = parts.uri.query().and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
-        });
+        let query_token = query_param(parts.uri.query(), "access_token");
         let token = bearer(parts).map(str::to_owned).or(query_token);
         user_of(classify(&Auth::from_ref(state), token.as_deref())?).map(StreamUser)
     }

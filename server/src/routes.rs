@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Producer, StreamUser, User};
+use crate::auth::{Producer, StreamUser, User, query_param};
 use crate::clock::now_ms;
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
@@ -336,12 +336,8 @@ async fn stream(
 ) -> AppResult<impl IntoResponse> {
     // An unreadable Last-Event-ID starts afresh rather than failing: a 4xx
     // would stop `EventSource` from ever reconnecting.
-    let from_query = raw.as_deref().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "last_event_id").map(|(_, v)| v.into_owned())
-    });
-    let device = raw.as_deref().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "device_id").map(|(_, v)| v.into_owned())
-    });
+    let from_query = query_param(raw.as_deref(), "last_event_id");
+    let device = query_param(raw.as_deref(), "device_id");
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok().map(str::to_owned))
@@ -514,11 +510,7 @@ async fn deliveries(
     User(user): User,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<Vec<crate::store::Delivery>>> {
-    let id = raw
-        .as_deref()
-        .and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notification_id").map(|(_, v)| v.into_owned())
-        })
+    let id = query_param(raw.as_deref(), "notification_id")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::field("missing_field", "notification_id", "`notification_id` is required"))?;
     Ok(Json(state.store.deliveries(&user, &id).await?))
