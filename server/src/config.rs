@@ -27,6 +27,8 @@ pub struct Config {
     pub fcm_endpoint: String,
     /// First retry delay of a failed push (doubling each time).
     pub push_backoff: Duration,
+    /// How often an idle stream sends a comment, so proxies keep it open.
+    pub stream_keep_alive: Duration,
     pub demo: bool,
 }
 
@@ -75,6 +77,7 @@ impl Config {
             fcm_credentials: get("BELL_FCM_CREDENTIALS").map(PathBuf::from),
             fcm_endpoint: get("BELL_FCM_ENDPOINT").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
             push_backoff: Duration::from_secs(1),
+            stream_keep_alive: secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
             demo,
         })
     }
@@ -115,6 +118,7 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://bell.db");
         assert_eq!(c.presence_ttl, Duration::from_secs(60));
+        assert_eq!(c.stream_keep_alive, Duration::from_secs(15));
         assert!(
             Config::from_env(
                 false,

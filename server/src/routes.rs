@@ -343,7 +343,15 @@ async fn stream(
         .and_then(|v| v.to_str().ok().map(str::to_owned))
         .or(from_query)
         .and_then(|v| StreamPosition::decode(&v));
-    Ok(crate::stream::open(state.store.clone(), state.hub.clone(), user, device, resume).await?)
+    Ok(crate::stream::open(
+        state.store.clone(),
+        state.hub.clone(),
+        user,
+        device,
+        resume,
+        state.config.stream_keep_alive,
+    )
+    .await?)
 }
 
 /// An object body with only `allowed` fields.

@@ -20,7 +20,6 @@ use crate::store::Store;
 
 /// Most items of each kind sent per wake-up; more follow without waiting.
 const BATCH: u32 = 200;
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// What the hub tells connections.
 #[derive(Clone, Debug)]
@@ -161,6 +160,7 @@ pub async fn open(
     user: String,
     device: Option<String>,
     resume: Option<StreamPosition>,
+    keep_alive: Duration,
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the head: nothing can fall between the two.
     let wakes = hub.0.subscribe();
@@ -172,5 +172,5 @@ pub async fn open(
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive)))
 }

@@ -186,3 +186,27 @@ async fn the_stream_takes_the_token_as_a_query_and_refuses_others() {
         s.client.get(s.url("/v1/stream")).bearer_auth(&token).header("last-event-id", "garbage").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_idle_stream_sends_keep_alive_comments() {
+    let s = TestServer::start_with(|c| c.stream_keep_alive = Duration::from_millis(300)).await;
+    let Stream { mut response, .. } = Stream::open(&s, "u-2", None).await;
+    // The stream opens with the current counts; then nothing happens for
+    // u-2, yet comments (`:` lines, never events) keep the connection busy.
+    let started = std::time::Instant::now();
+    let mut text = String::new();
+    while text.matches("\n\n").count() < 4 {
+        let chunk = tokio::time::timeout(Duration::from_secs(3), response.chunk())
+            .await
+            .expect("a keep-alive within 3 s")
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(started.elapsed() >= Duration::from_millis(800), "paced by the interval, not sent at once");
+    let blocks: Vec<&str> = text.split("\n\n").filter(|b| !b.is_empty()).collect();
+    assert!(blocks[0].starts_with("event: counts"), "{:?}", blocks[0]);
+    for block in &blocks[1..] {
+        assert!(block.lines().all(|l| l.starts_with(':')), "only comments on an idle stream: {block:?}");
+    }
+}
