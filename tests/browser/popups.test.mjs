@@ -97,6 +97,46 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   await context.close();
 });
 
+test('clicking a pop-up marks it read and brings the host tab to its link', async () => {
+  // Headless Chromium cannot click a notification, so the test dispatches the
+  // click inside the real service worker, on the real notification it shows.
+  // (Focusing a tab or opening a window needs the user's click and cannot be
+  // proved this way; marking read and steering the open tab can.)
+  const u = 'u-popup-click';
+  const deal = env.page('/deals/77', '<!doctype html><title>Deal 77</title><p>Deal 77</p>');
+  const context = await env.browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
+  const page = await context.newPage();
+  const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
+  const registered = page.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
+  await page.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
+  await streaming;
+  await registered;
+  const active = () => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
+  for (let i = 0; i < 250 && !(await active()); i++) await page.waitForTimeout(20);
+  assert.ok(await active(), 'the service worker is active');
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/bell-sw.js'));
+  assert.ok(worker, 'the worker is visible to the test');
+
+  await env.ingest(event('deal.assigned', u, { deal_name: 'Click deal' }, { link: '/deals/77' }));
+  const [{ tag: id }] = await waitForPopups(page, 1);
+  const navigated = page.waitForURL(deal);
+  await worker.evaluate(async (tag) => {
+    const [n] = await self.registration.getNotifications({ tag });
+    self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+  }, id);
+  await navigated;
+  assert.equal(await page.textContent('p'), 'Deal 77', 'the host tab went to the link');
+  const readAt = async () => {
+    const list = await (await fetch(`${env.api}/v1/notifications?tab=general`, { headers: { authorization: `Bearer ${token(u)}` } })).json();
+    return list.items.find((n) => n.id === id).read_at;
+  };
+  for (let i = 0; i < 200 && !(await readAt()); i++) await page.waitForTimeout(25);
+  assert.ok(await readAt(), 'marked read on the server');
+  assert.equal(await worker.evaluate(async () => (await self.registration.getNotifications()).length), 0, 'the pop-up closed');
+  await context.close();
+});
+
 test('without sw, a page-level Notification is shown', async () => {
   const u = 'u-page-popup';
   const context = await env.browser.newContext();
