@@ -151,6 +151,7 @@ pub fn routes() -> axum::Router<AppState> {
             }),
         )
         .route("/demo/fire", post(fire))
+        .route("/demo/presence", get(presence))
         // As a host would: the widget's service worker on the page's origin.
         .route(
             "/bell-sw.js",
@@ -202,6 +203,33 @@ async fn fire(
     Ok(axum::Json(answer))
 }
 
+/// The caller's devices and their presence as routing sees it right now
+/// (reports inside `BELL_PRESENCE_TTL_SECS`), for the page's live table.
+async fn presence(
+    State(state): State<AppState>,
+    crate::auth::User(user): crate::auth::User,
+) -> crate::error::AppResult<axum::Json<serde_json::Value>> {
+    let fresh_since = crate::clock::now_ms() - state.config.presence_ttl.as_millis() as i64;
+    let mut inputs = state.store.routing_inputs(&[user.as_str()], fresh_since).await?;
+    let (devices, reports) = inputs.remove(&user).unwrap_or_default();
+    let rows: Vec<_> = devices
+        .iter()
+        .map(|d| {
+            let on = |app: crate::routing::App| {
+                reports.iter().find(|p| p.device_id == d.device_id && p.app == app).map(|p| p.active)
+            };
+            json!({
+                "device_id": d.device_id,
+                "platform": d.platform,
+                "app": d.app,
+                "chat": on(crate::routing::App::Chat),
+                "crm": on(crate::routing::App::Crm),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!(rows)))
+}
+
 fn page(state: &AppState, app: &str) -> String {
     let (me, my_name) = USERS[0];
     let token = state.auth.issue(me, 12 * 3600);
@@ -214,6 +242,7 @@ fn page(state: &AppState, app: &str) -> String {
         .collect();
     let (title, other, other_title) =
         if app == "chat" { ("Qontak Chat", "crm", "CRM") } else { ("Qontak CRM", "chat", "Chat") };
+    let ttl = state.config.presence_ttl.as_secs();
     format!(
         r##"<!doctype html>
 <html lang="en">
@@ -263,7 +292,10 @@ fn page(state: &AppState, app: &str) -> String {
   <section>
     <h2>Devices and presence</h2>
     <p>This browser is device <code id="me-device">…</code>: while this tab is visible and focused it reports being
-    active on <b>{app}</b>. Chat events skip the device you are active on in Chat; CRM events always go out.</p>
+    active on <b>{app}</b>. Chat events skip the device you are active on in Chat; CRM events always go out.
+    Switch to another tab or window and back to watch it change.</p>
+    <table id="presence"><caption class="hint">What routing sees now (live; a report counts for {ttl} s)</caption>
+      <thead><tr><th>device</th><th>platform</th><th>on Chat</th><th>on CRM</th></tr></thead><tbody></tbody></table>
     <div class="phones">
       <div class="phone" data-platform="android" data-app="chat"><b>Chat Mobile</b> (Android)
         <button data-act="register">Register</button> <label><input type="checkbox" data-act="active"> in the foreground</label></div>
@@ -315,8 +347,24 @@ fn page(state: &AppState, app: &str) -> String {
     }}
     rows.innerHTML = '<tr><td colspan=5>No device is registered yet.</td></tr>';
   }}
-  document.getElementById('me-device').textContent = localStorage.getItem('qontak-bell:device-id') || '(registering…)';
-  setTimeout(() => {{ document.getElementById('me-device').textContent = localStorage.getItem('qontak-bell:device-id'); }}, 1500);
+  const mine = () => localStorage.getItem('qontak-bell:device-id');
+  const state = (v) => v === true ? 'active' : v === false ? 'away' : '—';
+  async function showPresence() {{
+    document.getElementById('me-device').textContent = mine() || '(registering…)';
+    const res = await api('/demo/presence').catch(() => null);
+    if (!res?.ok) return;
+    const rows = (await res.json()).map((d) => {{
+      const tr = document.createElement('tr');
+      tr.dataset.device = d.device_id;
+      const name = d.device_id === mine() ? `${{d.device_id}} (this browser)` : d.device_id;
+      for (const v of [name, d.platform, state(d.chat), state(d.crm)]) {{ const td = document.createElement('td'); td.textContent = v; tr.append(td); }}
+      return tr;
+    }});
+    if (!rows.length) {{ const tr = document.createElement('tr'); tr.innerHTML = '<td colspan=4>No device is registered yet.</td>'; rows.push(tr); }}
+    document.querySelector('#presence tbody').replaceChildren(...rows);
+  }}
+  showPresence();
+  setInterval(showPresence, 1000);
   for (const phone of document.querySelectorAll('.phone')) {{
     const {{ platform, app }} = phone.dataset;
     const device_id = `demo-${{platform}}-${{app}}`;

@@ -37,8 +37,8 @@ export function token(sub, expiresIn = 3600) {
   return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
-/** Starts a host-page server, then bell-server allowing that origin. */
-export async function start() {
+/** Starts a host-page server, bell-server (with `--demo` when asked) and Chromium. */
+export async function start({ demo = false } = {}) {
   const pages = new Map();
   const host = createServer((req, res) => {
     const page = pages.get(new URL(req.url, 'http://x').pathname);
@@ -51,7 +51,7 @@ export async function start() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bell-browser-'));
   const api = `http://127.0.0.1:${port}`;
-  const server = spawn(join(ROOT, 'target/debug/bell-server'), [], {
+  const server = spawn(join(ROOT, 'target/debug/bell-server'), demo ? ['--demo'] : [], {
     env: {
       ...process.env,
       BELL_LISTEN: `127.0.0.1:${port}`,

@@ -1,0 +1,65 @@
+// The demo as a new user sees it: `bell-server --demo` serves the Chat and CRM
+// pages; the page shows live what routing sees of each device (this browser
+// and the simulated phones) and, per fired event, why a pop-up or push did or
+// did not go out. Visibility is stood in for (headless tabs are always visible).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, bellButton, ARTIFACTS } from './harness.mjs';
+
+let env;
+before(async () => { env = await start({ demo: true }); });
+after(async () => { await env.stop(); });
+
+const STAND_IN = () => {
+  window.__visible = true;
+  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
+  Object.defineProperty(Document.prototype, 'visibilityState', {
+    configurable: true,
+    get() { return window.__visible && real.call(this) === 'visible' ? 'visible' : 'hidden'; },
+  });
+  Document.prototype.hasFocus = () => window.__visible;
+};
+
+/** The live presence table as [device, platform, on chat, on crm] rows. */
+const presenceRows = (page) => page.$$eval('#presence tbody tr', (rows) =>
+  rows.map((tr) => [...tr.children].map((td) => td.textContent)));
+
+async function until(page, check, what) {
+  for (let i = 0; i < 100; i++) {
+    const rows = await presenceRows(page);
+    if (check(rows)) return rows;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`${what}: ${JSON.stringify(await presenceRows(page))}`);
+}
+
+test('the demo page shows each device\'s presence live and why each event was or was not delivered', async () => {
+  const page = await env.browser.newPage();
+  await page.addInitScript(STAND_IN);
+  await page.goto(`${env.api}/demo/chat`);
+  await bellButton(page).waitFor();
+  const me = await until(page, (rows) => rows.some((r) => r[0].endsWith('(this browser)') && r[2] === 'active'),
+    'this browser shows as active on chat');
+  const device = me.find((r) => r[0].endsWith('(this browser)'))[0].replace(' (this browser)', '');
+  assert.equal(device, await page.evaluate(() => localStorage.getItem('qontak-bell:device-id')));
+
+  // A chat message while active on chat: no pop-up for this browser, and the page says why.
+  await page.selectOption('#fire select[name=kind]', 'message.incoming');
+  await page.click('#fire button');
+  await page.locator('#routing tbody tr', { hasText: device }).waitFor();
+  const why = await page.locator('#routing tbody tr', { hasText: device }).textContent();
+  assert.match(why, /suppressed/);
+
+  // The user leaves the tab: the table follows.
+  await page.evaluate(() => { window.__visible = false; document.dispatchEvent(new Event('visibilitychange', { bubbles: true })); });
+  await until(page, (rows) => rows.some((r) => r[0] === `${device} (this browser)` && r[2] === 'away'), 'this browser shows as away');
+
+  // A simulated Chat Mobile phone registers and comes to the foreground.
+  const phone = page.locator('.phone[data-platform=android]');
+  await phone.getByRole('button', { name: 'Register' }).click();
+  await phone.getByRole('checkbox').check();
+  await until(page, (rows) => rows.some((r) => r[0] === 'demo-android-chat' && r[1] === 'android' && r[2] === 'active'),
+    'the phone shows as active on chat');
+  await page.screenshot({ path: `${ARTIFACTS}/demo-presence.png`, fullPage: true });
+  await page.close();
+});
