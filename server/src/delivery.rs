@@ -16,9 +16,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::clock::now_ms;
+use crate::hub::Hub;
 use crate::routing::{Channel, route};
 use crate::store::Store;
-use crate::stream::Hub;
 
 /// What a pop-up shows, shared by all recipients of one event.
 pub struct Routed {

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod hub;
 pub mod ingest;
 pub mod openapi;
 pub mod push;
@@ -43,7 +44,7 @@ pub struct AppState {
     pub auth: Auth,
     pub config: Arc<Config>,
     /// Wakes the stream connections of a user when something of theirs changed.
-    pub hub: stream::Hub,
+    pub hub: hub::Hub,
     /// Routes new notifications to devices, beside the requests.
     pub router: delivery::Router,
 }
@@ -58,7 +59,7 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
-        let hub = stream::Hub::new();
+        let hub = hub::Hub::new();
         let gateway = match &config.fcm_credentials {
             Some(path) => {
                 let text = std::fs::read_to_string(path)

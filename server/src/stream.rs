@@ -7,107 +7,36 @@
 //! positions are database ids), so live delivery and replay cannot diverge.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bell_protocol::StreamPosition;
 use futures::stream::{self, Stream, StreamExt};
-use tokio::sync::broadcast;
 
 use crate::clock::now_ms;
+use crate::hub::{Hub, Signal, Subscription};
 use crate::store::Store;
 
 /// Most items of each kind sent per wake-up; more follow without waiting.
 const BATCH: u32 = 200;
 
-/// What the hub tells connections.
-#[derive(Clone, Debug)]
-enum Signal {
-    /// The user has news in the store.
-    Wake(Arc<str>),
-    /// One device of the user should show this pop-up (not stored: a pop-up
-    /// missed while disconnected is not shown late).
-    Popup { user: Arc<str>, device: Arc<str>, payload: Arc<str> },
-}
-
-/// Tells connections which user has news, and which device gets a pop-up.
-#[derive(Clone)]
-pub struct Hub(broadcast::Sender<Signal>);
-
-impl Hub {
-    pub fn new() -> Hub {
-        Hub(broadcast::channel(4096).0)
-    }
-
-    pub fn wake(&self, user: &str) {
-        // No receivers is fine: nobody is connected.
-        let _ = self.0.send(Signal::Wake(Arc::from(user)));
-    }
-
-    /// `payload` is the JSON of a `popup` event.
-    pub fn popup(&self, user: &str, device: &str, payload: String) {
-        let _ = self.0.send(Signal::Popup {
-            user: Arc::from(user),
-            device: Arc::from(device),
-            payload: Arc::from(payload),
-        });
-    }
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Hub::new()
-    }
-}
-
-enum Woken {
-    Store,
-    Popup(Arc<str>),
-    Closed,
-}
-
 struct Connection {
     store: Store,
     user: String,
-    /// The browser's device id, for pop-ups routed to it.
-    device: Option<String>,
     position: StreamPosition,
-    wakes: broadcast::Receiver<Signal>,
+    wakes: Subscription,
     /// Read the store without waiting first (start, replay, or a full batch).
     read_now: bool,
     started: bool,
 }
 
 impl Connection {
-    /// Waits until this user may have news, or this device a pop-up.
-    async fn wait(&mut self) -> Woken {
-        loop {
-            match self.wakes.recv().await {
-                Ok(Signal::Wake(user)) if *user == *self.user => return Woken::Store,
-                Ok(Signal::Popup { user, device, payload })
-                    if *user == *self.user && self.device.as_deref() == Some(&*device) =>
-                {
-                    return Woken::Popup(payload);
-                }
-                Ok(_) => {}
-                // Missed wake-ups: just look.
-                Err(broadcast::error::RecvError::Lagged(_)) => return Woken::Store,
-                Err(broadcast::error::RecvError::Closed) => return Woken::Closed,
-            }
-        }
-    }
-
     async fn next_events(&mut self) -> Option<Vec<Event>> {
         loop {
             if !self.read_now {
-                match self.wait().await {
-                    Woken::Store => {}
-                    Woken::Popup(payload) => {
-                        let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
-                        return Some(vec![popup]);
-                    }
-                    Woken::Closed => return None,
+                if let Signal::Popup(payload) = self.wakes.next().await {
+                    let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
+                    return Some(vec![popup]);
                 }
             }
             self.read_now = false;
@@ -163,12 +92,12 @@ pub async fn open(
     keep_alive: Duration,
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the head: nothing can fall between the two.
-    let wakes = hub.0.subscribe();
+    let wakes = hub.subscribe(&user, device.as_deref());
     let position = match resume {
         Some(p) => p,
         None => store.stream_head().await?,
     };
-    let connection = Connection { store, user, device, position, wakes, read_now: true, started: false };
+    let connection = Connection { store, user, position, wakes, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);
