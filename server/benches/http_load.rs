@@ -7,13 +7,15 @@
 //! single-recipient ingestion throughput. Bounded in requests and time;
 //! traffic goes to 127.0.0.1 only.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bell_server::clock::{DAY_MS, now_ms};
 use bell_server::{Auth, Store, ingest};
+use common::{Stats, cpu_secs, start_server, stats};
 use serde_json::json;
 
 const USERS: usize = 10_000;
@@ -102,65 +104,6 @@ async fn seed(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(db: &Path) -> anyhow::Result<(Server, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
-        .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BELL_DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("BELL_JWT_SECRET", SECRET)
-        .env("BELL_SERVICE_TOKEN", SERVICE)
-        .env("BELL_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return Ok((server, base));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    anyhow::bail!("bell-server did not come up")
-}
-
-/// CPU seconds a process has used (user + system), from /proc.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    per_sec: f64,
-}
-
-fn stats(mut samples: Vec<Duration>, wall: Duration) -> Stats {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).saturating_sub(1).min(samples.len() - 1)];
-    Stats {
-        p50: at(0.50),
-        p99: at(0.99),
-        max: *samples.last().unwrap(),
-        per_sec: samples.len() as f64 / wall.as_secs_f64(),
-    }
-}
-
 /// Sends `n` requests from `concurrency` clients, each a fresh call of `make(i)`.
 async fn measure<F, Fut>(n: usize, concurrency: usize, make: F) -> Stats
 where
@@ -228,7 +171,7 @@ async fn main() -> anyhow::Result<()> {
     }
     std::fs::copy(&cached, &work)?;
 
-    let (server, base) = start_server(&work).await?;
+    let (server, base) = start_server(&work, SECRET, SERVICE, &[]).await?;
     let server_pid = server.0.id();
     let auth = Auth::new(SECRET, SERVICE);
     let tokens: Arc<Vec<String>> = Arc::new((0..USERS).map(|u| auth.issue(&user(u), 3600)).collect());

@@ -33,7 +33,9 @@ struct Connection {
 impl Connection {
     async fn next_events(&mut self) -> Option<Vec<Event>> {
         loop {
-            if !self.read_now && let Signal::Popup(payload) = self.wakes.next().await {
+            if !self.read_now
+                && let Signal::Popup(payload) = self.wakes.next().await
+            {
                 let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
                 return Some(vec![popup]);
             }

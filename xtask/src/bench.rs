@@ -1,9 +1,15 @@
-//! `cargo xtask bench [server|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
 fn server() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "http_load"]))
+}
+
+/// 10,000 open streams on one server: memory per idle client and
+/// ingest-to-client latency at 1,000 events/s.
+fn stream() -> Result {
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]))
 }
 
 /// Download size of the shipped widget and its timings in headless Chromium.
@@ -16,8 +22,9 @@ fn widget() -> Result {
 pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("server") => server(),
+        Some("stream") => stream(),
         Some("widget") => widget(),
-        None => server().and_then(|()| widget()),
-        Some(other) => Err(format!("unknown benchmark {other:?}: use `server` or `widget`")),
+        None => server().and_then(|()| stream()).and_then(|()| widget()),
+        Some(other) => Err(format!("unknown benchmark {other:?}: use `server`, `stream` or `widget`")),
     }
 }

@@ -1,0 +1,85 @@
+//! What the server benchmarks share: the server as its own process, its CPU
+//! time and memory from /proc, and latency statistics.
+#![allow(dead_code)] // each bench uses a part
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The server process; stopped (SIGTERM) when dropped.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the release `bell-server` on a free loopback port with `db`, and
+/// waits until it answers.
+pub async fn start_server(
+    db: &Path,
+    secret: &str,
+    service: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<(Server, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
+        .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BELL_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("BELL_JWT_SECRET", secret)
+        .env("BELL_SERVICE_TOKEN", service)
+        .envs(env.iter().copied())
+        .env("BELL_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Ok((server, base));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    anyhow::bail!("bell-server did not come up")
+}
+
+/// CPU seconds a process has used (user + system), from /proc.
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+pub struct Stats {
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    pub per_sec: f64,
+}
+
+pub fn stats(mut samples: Vec<Duration>, wall: Duration) -> Stats {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).saturating_sub(1).min(samples.len() - 1)];
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        max: *samples.last().unwrap(),
+        per_sec: samples.len() as f64 / wall.as_secs_f64(),
+    }
+}
+
+/// Resident memory of a process in bytes, from /proc.
+pub fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

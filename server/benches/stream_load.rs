@@ -1,0 +1,224 @@
+//! The stream benchmark of docs/BENCHMARKS.md, run by `cargo xtask bench stream`.
+//!
+//! Starts the release `bell-server` as its own process on a fresh SQLite
+//! file, opens 10,000 `GET /v1/stream` connections (one per user, each
+//! waiting for its first `counts` event), and measures:
+//! - the server's resident memory per idle connection;
+//! - ingest-to-client latency: producers post 1,000 events/s for 20 s, each
+//!   to one of the 10,000 users, and the clock stops when the notification's
+//!   bytes reach that user's connection.
+//!
+//! Clients are plain TCP sockets reading the raw response, so the client
+//! side stays light enough to share the 2 cores. Traffic stays on 127.0.0.1.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bell_server::Auth;
+use common::{cpu_secs, rss_bytes, start_server, stats};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const CLIENTS: usize = 10_000;
+const RATE: u64 = 1_000;
+const SECONDS: u64 = 20;
+const SECRET: &str = "bench-jwt-secret";
+const SERVICE: &str = "bench-service-token";
+/// Put in each event's deal name; the clients look for it.
+const MARKER: &[u8] = b"bench-seq-";
+
+fn user(i: usize) -> String {
+    format!("s-{i:05}")
+}
+
+/// When each event was posted (ns after `base`), by sequence number.
+struct Clock {
+    base: Instant,
+    sent: Vec<AtomicU64>,
+    received: AtomicUsize,
+    latencies: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl Clock {
+    fn arrived(&self, seq: usize) {
+        let now = self.base.elapsed().as_nanos() as u64;
+        let Some(sent) = self.sent.get(seq).map(|s| s.load(Ordering::Acquire)) else { return };
+        if sent == 0 {
+            return;
+        }
+        self.received.fetch_add(1, Ordering::Relaxed);
+        self.latencies.lock().unwrap().push(Duration::from_nanos(now.saturating_sub(sent)));
+    }
+}
+
+/// Opens one stream and returns once its first `counts` event arrived; then
+/// keeps reading in the background, reporting each marked event it sees.
+async fn connect(addr: &str, token: &str, clock: Arc<Clock>) -> anyhow::Result<()> {
+    let mut socket = TcpStream::connect(addr).await?;
+    socket.set_nodelay(true)?;
+    let request =
+        format!("GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    socket.write_all(request.as_bytes()).await?;
+    let mut buffer = vec![0u8; 4096];
+    let mut seen = Vec::new();
+    while !seen.windows(13).any(|w| w == b"event: counts") {
+        let n = socket.read(&mut buffer).await?;
+        anyhow::ensure!(n > 0, "the stream closed before its first event");
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    anyhow::ensure!(seen.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&seen[..seen.len().min(80)]));
+    tokio::spawn(async move {
+        // A marker may straddle two reads: keep the end of the last one.
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let n = match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            carry.extend_from_slice(&buffer[..n]);
+            let mut at = 0;
+            while let Some(p) = find(&carry[at..], MARKER) {
+                let digits_from = at + p + MARKER.len();
+                let digits = carry[digits_from..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits_from + digits >= carry.len() {
+                    break; // the number may go on in the next read
+                }
+                if let Ok(seq) = std::str::from_utf8(&carry[digits_from..digits_from + digits]).unwrap().parse() {
+                    clock.arrived(seq);
+                }
+                at = digits_from + digits;
+            }
+            let keep_from = at.max(carry.len().saturating_sub(MARKER.len() + 12));
+            carry.drain(..keep_from);
+        }
+    });
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, base) = start_server(&dir.path().join("stream.db"), SECRET, SERVICE, &[]).await?;
+    let pid = server.0.id();
+    let addr = base.trim_start_matches("http://").to_owned();
+    let auth = Auth::new(SECRET, SERVICE);
+    let events = (RATE * SECONDS) as usize;
+    let clock = Arc::new(Clock {
+        base: Instant::now(),
+        sent: (0..events).map(|_| AtomicU64::new(0)).collect(),
+        received: AtomicUsize::new(0),
+        latencies: std::sync::Mutex::new(Vec::with_capacity(events)),
+    });
+
+    // Warm the server up (pools, first allocations) before the baseline.
+    for u in 0..10 {
+        connect(&addr, &auth.issue(&format!("warm-{u}"), 3600), clock.clone()).await?;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before = rss_bytes(pid);
+    let started = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let openers: Vec<_> = (0..100)
+        .map(|_| {
+            let (addr, next, clock, auth) = (addr.clone(), next.clone(), clock.clone(), auth.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= CLIENTS {
+                        return anyhow::Ok(());
+                    }
+                    connect(&addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
+                }
+            })
+        })
+        .collect();
+    for o in openers {
+        o.await??;
+    }
+    let opened_in = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_idle = rss_bytes(pid);
+    let per_client = rss_idle.saturating_sub(rss_before) as f64 / CLIENTS as f64;
+    eprintln!("{CLIENTS} streams open in {opened_in:.1?}; server RSS {} → {} MiB", rss_before >> 20, rss_idle >> 20);
+
+    // 1,000 events/s: one every millisecond, each posted by its own task so a
+    // slow answer never holds the pace back.
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let cpu_before = cpu_secs(pid);
+    let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let load_started = Instant::now();
+    let mut posts = Vec::with_capacity(events);
+    for seq in 0..events {
+        ticks.tick().await;
+        let (client, base, clock) = (client.clone(), base.clone(), clock.clone());
+        posts.push(tokio::spawn(async move {
+            let body = json!({
+                "id": format!("stream-bench-{seq}"), "kind": "deal.assigned",
+                "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
+                "recipients": [user(seq * 7919 % CLIENTS)],
+                "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
+            });
+            clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
+            let res = client.post(format!("{base}/v1/events")).bearer_auth(SERVICE).json(&body).send().await;
+            res.is_ok_and(|r| r.status().as_u16() == 202)
+        }));
+    }
+    let mut accepted = 0;
+    for p in posts {
+        accepted += usize::from(p.await?);
+    }
+    let offered = events as f64 / load_started.elapsed().as_secs_f64();
+    // Let the last notifications arrive.
+    for _ in 0..100 {
+        if clock.received.load(Ordering::Relaxed) >= accepted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let server_cpu = cpu_secs(pid) - cpu_before;
+    let received = clock.received.load(Ordering::Relaxed);
+    let latencies = std::mem::take(&mut *clock.latencies.lock().unwrap());
+    anyhow::ensure!(!latencies.is_empty(), "no notification reached a stream");
+    let s = stats(latencies, Duration::from_secs(SECONDS));
+    let rss_loaded = rss_bytes(pid);
+
+    let report = [
+        "| measurement (one server process, HTTP on loopback) | figure |".to_owned(),
+        "|---|---|".to_owned(),
+        format!("| concurrent stream clients held | {CLIENTS} (opened in {:.1} s) |", opened_in.as_secs_f64()),
+        format!(
+            "| server memory per idle stream client | {:.1} KiB (RSS {} → {} MiB) |",
+            per_client / 1024.0,
+            rss_before >> 20,
+            rss_idle >> 20
+        ),
+        format!("| events posted / accepted / delivered to their stream | {events} / {accepted} / {received} |"),
+        format!("| offered ingest rate | {offered:.0} events/s for {SECONDS} s |"),
+        format!(
+            "| ingest-to-client latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
+            s.p50.as_secs_f64() * 1e3,
+            s.p99.as_secs_f64() * 1e3,
+            s.max.as_secs_f64() * 1e3
+        ),
+        format!(
+            "| server CPU while loaded | {:.0}% of one core ({:.0} µs per event, incl. its stream's read) |",
+            server_cpu / load_started.elapsed().as_secs_f64() * 100.0,
+            server_cpu / events as f64 * 1e6
+        ),
+        format!("| server memory under load | {} MiB |", rss_loaded >> 20),
+    ]
+    .join("\n");
+    println!("\n{report}\n");
+    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/stream.md"), &report)?;
+    anyhow::ensure!(received == accepted, "{} accepted notifications never reached their stream", accepted - received);
+    Ok(())
+}
