@@ -70,7 +70,7 @@ fn event(id: String, kind: &str, recipient: &str, ago_ms: i64, now: i64) -> inge
 }
 
 async fn seed(path: &Path) -> anyhow::Result<()> {
-    let store = Store::open(&format!("sqlite://{}", path.display())).await?;
+    let store = Store::open(&format!("sqlite://{}", path.display()), Default::default()).await?;
     let now = now_ms();
     let started = Instant::now();
     let mut rows = Vec::with_capacity(20_000);

@@ -10,6 +10,8 @@ use anyhow::{Context, bail};
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// PostgreSQL pool size and wait (SQLite has one writer and fixed readers).
+    pub database_pool: crate::store::PoolSettings,
     pub jwt_secret: String,
     pub service_token: String,
     /// Hosts an absolute https link may point to (lower-case).
@@ -66,6 +68,17 @@ impl Config {
                 .parse()
                 .with_context(|| format!("BELL_LISTEN: {listen:?} is not an address such as 127.0.0.1:8080"))?,
             database_url: get("BELL_DATABASE_URL").unwrap_or_else(|| "sqlite://bell.db".into()),
+            database_pool: crate::store::PoolSettings {
+                max_connections: match get("BELL_DATABASE_MAX_CONNECTIONS") {
+                    Some(v) => v
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .with_context(|| format!("BELL_DATABASE_MAX_CONNECTIONS: {v:?} is not a positive number"))?,
+                    None => crate::store::PoolSettings::default().max_connections,
+                },
+                acquire_timeout: secs("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", 5)?,
+            },
             jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
             service_token: secret("BELL_SERVICE_TOKEN", DEMO_SERVICE_TOKEN)?,
             allowed_link_hosts: list("BELL_ALLOWED_LINK_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),

@@ -18,6 +18,7 @@ pub mod push;
 pub mod retention;
 pub mod routes;
 pub mod routing;
+pub mod sql;
 pub mod store;
 pub mod stream;
 
@@ -57,7 +58,7 @@ impl FromRef<AppState> for Auth {
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
-        let store = Store::open(&config.database_url).await?;
+        let store = Store::open(&config.database_url, config.database_pool).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
         let hub = hub::Hub::new();
         let gateway = match &config.fcm_credentials {

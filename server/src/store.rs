@@ -1,11 +1,19 @@
-//! All database access. Nothing outside this module writes SQL, so the
-//! PostgreSQL backend can sit behind the same methods.
+//! All database access. Nothing outside this module writes SQL.
+//!
+//! One set of queries serves SQLite and PostgreSQL through sqlx's `Any`
+//! driver (the SQL is portable: `$n` parameters, `ON CONFLICT`, `RETURNING`,
+//! times as epoch milliseconds); what differs is how each is opened.
 //!
 //! SQLite runs in WAL mode with one writer connection (SQLite serialises
 //! writers anyway; one connection means no `SQLITE_BUSY` between our own
 //! writers) and a pool of reader connections that never block it.
+//!
+//! PostgreSQL has one pool, shared by several server processes. Ids must
+//! become visible in the order they were handed out (stream positions and
+//! read-all's `up_to` compare them), so the transactions that take
+//! notification or read-change ids hold an advisory lock from taking them
+//! until commit.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,23 +21,52 @@ use bell_protocol::{
     Actor, Category, IngestOutcome, Notification, Page, ReadChange, StreamPosition, Tab, UnreadCounts,
 };
 use serde_json::{Map, Value};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, AnyRow};
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Any, Executor, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{retention_cutoff, rfc3339};
 use crate::cursor::Cursor;
 use crate::ingest::ValidEvent;
 use crate::routing::{App, Channel, Decision, Device, Platform, Presence};
+use crate::sql::Sql;
 
 #[derive(Clone)]
 pub struct Store {
-    write: SqlitePool,
-    read: SqlitePool,
+    write: AnyPool,
+    /// SQLite: read-only connections beside the writer; PostgreSQL: the same pool.
+    read: AnyPool,
+    backend: Backend,
     ingest_queue: mpsc::Sender<IngestJob>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How many connections a PostgreSQL pool opens at most, and how long a
+/// request waits for one (`BELL_DATABASE_MAX_CONNECTIONS`,
+/// `BELL_DATABASE_ACQUIRE_TIMEOUT_SECS`).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Advisory-lock keys that order id-taking writers (PostgreSQL).
+const NOTIFICATION_IDS: i64 = 0x7165_6c6c_0001;
+const READ_CHANGE_IDS: i64 = 0x7165_6c6c_0002;
 
 /// Events committed together at most (group commit).
 const MAX_INGEST_BATCH: usize = 256;
@@ -87,44 +124,47 @@ const COLUMNS: &str = "id, kind, tab, category, actor_type, actor_id, actor_name
 const RETAINED: &str = "created_at >= CASE tab WHEN 'inbox' THEN $2 ELSE $3 END";
 
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`.
-    pub async fn open(url: &str) -> anyhow::Result<Store> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .with_context(|| format!("BELL_DATABASE_URL: {url:?} is not sqlite://PATH"))?;
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL, NORMAL is durable against application crashes and
-            // consistent after power loss (it may lose the last commits).
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory")
-            .pragma("mmap_size", "268435456")
-            .pragma("journal_size_limit", "67108864");
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            // Checkpoints run beside the writer (`checkpoint_loop`), not inside its commits.
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
-            .await
-            .with_context(|| format!("opening {path}"))?;
-        sqlx::migrate!("./migrations/sqlite").run(&write).await.context("migrating the database")?;
-        let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        tokio::spawn(checkpoint_loop(checkpointer));
-        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
-        let read = SqlitePoolOptions::new().max_connections(readers).connect_with(options.read_only(true)).await?;
+    /// Opens (creating if missing) and migrates the database at `url`:
+    /// `sqlite://PATH` or `postgres://…`.
+    pub async fn open(url: &str, pool: PoolSettings) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (write, read, backend) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(pool.max_connections)
+                .acquire_timeout(pool.acquire_timeout)
+                .connect(url)
+                .await
+                .context("connecting to PostgreSQL (BELL_DATABASE_URL)")?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await.context("migrating the database")?;
+            (pool.clone(), pool, Backend::Postgres)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .with_context(|| format!("BELL_DATABASE_URL: {url:?} is neither sqlite://PATH nor postgres://…"))?;
+            let (write, read) = open_sqlite(path).await?;
+            (write, read, Backend::Sqlite)
+        };
         let (ingest_queue, jobs) = mpsc::channel(4 * MAX_INGEST_BATCH);
-        tokio::spawn(ingest_loop(write.clone(), jobs));
-        Ok(Store { write, read, ingest_queue })
+        tokio::spawn(ingest_loop(write.clone(), backend, jobs));
+        Ok(Store { write, read, backend, ingest_queue })
     }
 
-    /// Checks the database answers (for `/healthz`).
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks the database answers, writer included (for `/healthz`).
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
+        sqlx::query("SELECT 1").execute(&self.write).await?;
         Ok(())
+    }
+
+    /// Closes every connection (at shutdown, after the last request).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
     }
 
     /// Stores one event for all its recipients, or nothing when its id was
@@ -233,7 +273,7 @@ impl Store {
         .await?
         .rows_affected();
         if changed == 1 {
-            log_read_change(&mut tx, user, &ReadChange::Ids { ids: vec![id.to_string()] }, now).await?;
+            log_read_change(&mut tx, self.backend, user, &ReadChange::Ids { ids: vec![id.to_string()] }, now).await?;
             tx.commit().await?;
             return Ok(Some(true));
         }
@@ -279,7 +319,7 @@ impl Store {
         let marked = query.execute(&mut *tx).await?.rows_affected();
         if marked > 0 {
             let change = ReadChange::All { tab, category, up_to: up_to.map(|n| n.to_string()) };
-            log_read_change(&mut tx, user, &change, now).await?;
+            log_read_change(&mut tx, self.backend, user, &change, now).await?;
         }
         tx.commit().await?;
         Ok(marked)
@@ -417,10 +457,9 @@ impl Store {
     ) -> anyhow::Result<HashMap<String, (Vec<Device>, Vec<Presence>)>> {
         let mut found: HashMap<String, (Vec<Device>, Vec<Presence>)> = HashMap::new();
         for chunk in users.chunks(500) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN (",
-            );
-            bind_list(&mut query, chunk.iter().copied());
+            let mut query =
+                Sql::new("SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN ");
+            query.push_list(chunk.iter().copied());
             query.push(" ORDER BY user_id, platform");
             for r in query.build().fetch_all(&self.read).await? {
                 let Some(platform) = Platform::parse(r.get::<&str, _>(2)) else { continue };
@@ -438,11 +477,9 @@ impl Store {
         }
         let owners: Vec<String> = found.keys().cloned().collect();
         for chunk in owners.chunks(500) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ",
-            );
-            query.push_bind(fresh_since).push(" AND user_id IN (");
-            bind_list(&mut query, chunk.iter().map(String::as_str));
+            let mut query = Sql::new("SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ");
+            query.push_bind(fresh_since).push(" AND user_id IN ");
+            query.push_list(chunk.iter().map(String::as_str));
             for r in query.build().fetch_all(&self.read).await? {
                 let Some(app) = App::parse(r.get::<&str, _>(2)) else { continue };
                 let presence = Presence { device_id: r.get(1), app, active: r.get::<i64, _>(3) != 0 };
@@ -458,8 +495,8 @@ impl Store {
     pub async fn sound_of(&self, users: &[&str]) -> anyhow::Result<HashMap<String, bool>> {
         let mut found = HashMap::new();
         for chunk in users.chunks(500) {
-            let mut query = QueryBuilder::<Sqlite>::new("SELECT user_id, sound FROM settings WHERE user_id IN (");
-            bind_list(&mut query, chunk.iter().copied());
+            let mut query = Sql::new("SELECT user_id, sound FROM settings WHERE user_id IN ");
+            query.push_list(chunk.iter().copied());
             for r in query.build().fetch_all(&self.read).await? {
                 found.insert(r.get::<String, _>(0), r.get::<i64, _>(1) != 0);
             }
@@ -470,10 +507,10 @@ impl Store {
     /// Records routing decisions: `(user, notification key, decision)`.
     pub async fn record_deliveries(&self, decisions: &[(String, String, Decision)], now: i64) -> anyhow::Result<()> {
         for chunk in decisions.chunks(1000) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
+            let mut insert = Sql::new(
                 "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
             );
-            insert.push_values(chunk, |mut row, (user, key, d)| {
+            insert.push_values(chunk, |row, (user, key, d)| {
                 row.push_bind(user)
                     .push_bind(key)
                     .push_bind(&d.device_id)
@@ -491,10 +528,10 @@ impl Store {
     /// Queues pushes: `(user, device, token, payload JSON)`.
     pub async fn queue_pushes(&self, pushes: &[(String, String, String, String)], now: i64) -> anyhow::Result<()> {
         for chunk in pushes.chunks(1000) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
+            let mut insert = Sql::new(
                 "INSERT INTO push_outbox (user_id, device_id, push_token, payload, attempts, next_at, created_at) ",
             );
-            insert.push_values(chunk, |mut row, (user, device, token, payload)| {
+            insert.push_values(chunk, |row, (user, device, token, payload)| {
                 row.push_bind(user)
                     .push_bind(device)
                     .push_bind(token)
@@ -629,6 +666,7 @@ impl Store {
             .map(|(i, (user, ev, read))| (i, user.as_str(), read.then_some(ev.created_at)))
             .collect();
         let mut tx = self.write.begin().await?;
+        order_ids(&mut tx, self.backend, NOTIFICATION_IDS).await?;
         for chunk in targets.chunks(ROWS_PER_INSERT) {
             insert_rows(&mut tx, &events, chunk).await?;
         }
@@ -637,21 +675,14 @@ impl Store {
     }
 }
 
-/// Binds `values` as the rest of an open `IN (` list, and closes it.
-fn bind_list<'a>(query: &mut QueryBuilder<'a, Sqlite>, values: impl IntoIterator<Item = &'a str>) {
-    let mut list = query.separated(", ");
-    for v in values {
-        list.push_bind(v);
-    }
-    query.push(")");
-}
-
 async fn log_read_change(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     user: &str,
     change: &ReadChange,
     now: i64,
 ) -> anyhow::Result<()> {
+    order_ids(tx, backend, READ_CHANGE_IDS).await?;
     sqlx::query("INSERT INTO read_changes (user_id, change, created_at) VALUES ($1, $2, $3)")
         .bind(user)
         .bind(serde_json::to_string(change)?)
@@ -661,10 +692,64 @@ async fn log_read_change(
     Ok(())
 }
 
+/// Makes the ids this transaction takes from `sequence` visible only after
+/// every id taken before them (PostgreSQL; SQLite has one writer anyway).
+async fn order_ids(tx: &mut Transaction<'_, Any>, backend: Backend, sequence: i64) -> anyhow::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(sequence).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Settings of every SQLite connection, and `extra` ones of its pool.
+fn sqlite_setup<'c>(
+    conn: &'c mut sqlx::AnyConnection,
+    extra: &'static str,
+) -> futures::future::BoxFuture<'c, Result<(), sqlx::Error>> {
+    // In WAL, synchronous=NORMAL is durable against application crashes and
+    // consistent after power loss (it may lose the last commits).
+    const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+         PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; \
+         PRAGMA journal_size_limit = 67108864;";
+    Box::pin(async move {
+        conn.execute(sqlx::raw_sql(PRAGMAS)).await?;
+        if !extra.is_empty() {
+            conn.execute(sqlx::raw_sql(extra)).await?;
+        }
+        Ok(())
+    })
+}
+
+/// The SQLite writer (one connection) and readers, in WAL mode.
+async fn open_sqlite(path: &str) -> anyhow::Result<(AnyPool, AnyPool)> {
+    let write = AnyPoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        // Checkpoints run beside the writer (`checkpoint_loop`), not inside its commits.
+        .after_connect(|conn, _| sqlite_setup(conn, "PRAGMA wal_autocheckpoint = 0;"))
+        .connect(&format!("sqlite://{path}?mode=rwc"))
+        .await
+        .with_context(|| format!("opening {path}"))?;
+    sqlx::migrate!("./migrations/sqlite").run(&write).await.context("migrating the database")?;
+    let checkpointer = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| sqlite_setup(conn, ""))
+        .connect(&format!("sqlite://{path}"))
+        .await?;
+    tokio::spawn(checkpoint_loop(checkpointer));
+    let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
+    let read = AnyPoolOptions::new()
+        .max_connections(readers)
+        .after_connect(|conn, _| sqlite_setup(conn, ""))
+        .connect(&format!("sqlite://{path}?mode=ro"))
+        .await?;
+    Ok((write, read))
+}
+
 /// Copies the WAL back into the database file every 200 ms without blocking
 /// the writer (PASSIVE), so commits never pay for a checkpoint.
 /// `journal_size_limit` trims the WAL file once it has been reset.
-async fn checkpoint_loop(pool: SqlitePool) {
+async fn checkpoint_loop(pool: AnyPool) {
     let mut ticker = tokio::time::interval(Duration::from_millis(200));
     loop {
         ticker.tick().await;
@@ -678,11 +763,11 @@ async fn checkpoint_loop(pool: SqlitePool) {
 /// Takes whatever events are waiting (never waiting for more) and commits
 /// them together. If a batch fails, each of its events is retried alone so one
 /// bad event cannot fail the others.
-async fn ingest_loop(pool: SqlitePool, mut jobs: mpsc::Receiver<IngestJob>) {
+async fn ingest_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc::Receiver<IngestJob>) {
     let mut batch = Vec::with_capacity(MAX_INGEST_BATCH);
     while jobs.recv_many(&mut batch, MAX_INGEST_BATCH).await > 0 {
         let events: Vec<(&ValidEvent, i64)> = batch.iter().map(|j| (&j.event, j.now)).collect();
-        match ingest_batch(&pool, &events).await {
+        match ingest_batch(&pool, backend, &events).await {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(result));
@@ -693,7 +778,7 @@ async fn ingest_loop(pool: SqlitePool, mut jobs: mpsc::Receiver<IngestJob>) {
             }
             Err(_) => {
                 for job in batch.drain(..) {
-                    let result = ingest_batch(&pool, &[(&job.event, job.now)]).await;
+                    let result = ingest_batch(&pool, backend, &[(&job.event, job.now)]).await;
                     let _ = job.reply.send(result.map(|mut r| r.remove(0)));
                 }
             }
@@ -707,13 +792,17 @@ const ROWS_PER_INSERT: usize = 1000;
 
 /// Ingests a batch in one transaction with one multi-row INSERT per table,
 /// answering each event's outcome in order.
-async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyhow::Result<Vec<Ingested>> {
+async fn ingest_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    events: &[(&ValidEvent, i64)],
+) -> anyhow::Result<Vec<Ingested>> {
     let plans: Vec<(Vec<&str>, u32)> = events.iter().map(|(ev, _)| ev.stored_recipients()).collect();
     let mut tx = pool.begin().await?;
 
     // Claim the event ids; the ones already known come back missing.
-    let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO events (id, received_at, stored, suppressed) ");
-    insert.push_values(events.iter().zip(&plans), |mut row, ((ev, now), (recipients, suppressed))| {
+    let mut insert = Sql::new("INSERT INTO events (id, received_at, stored, suppressed) ");
+    insert.push_values(events.iter().zip(&plans), |row, ((ev, now), (recipients, suppressed))| {
         row.push_bind(&ev.id).push_bind(*now).push_bind(recipients.len() as i64).push_bind(i64::from(*suppressed));
     });
     insert.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
@@ -732,6 +821,9 @@ async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyho
         .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, None)))
         .collect();
     let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
+    if !rows.is_empty() {
+        order_ids(&mut tx, backend, NOTIFICATION_IDS).await?;
+    }
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         for (i, user, n) in insert_rows(&mut tx, events, chunk).await? {
             stored[i].push((user, n));
@@ -743,8 +835,8 @@ async fn ingest_batch(pool: &SqlitePool, events: &[(&ValidEvent, i64)]) -> anyho
         events.iter().zip(&fresh).filter(|(_, f)| !**f).map(|((ev, _), _)| ev.id.as_str()).collect();
     let mut earlier: HashMap<String, (u32, u32)> = HashMap::new();
     if !repeated.is_empty() {
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT id, stored, suppressed FROM events WHERE id IN (");
-        bind_list(&mut query, repeated.iter().copied());
+        let mut query = Sql::new("SELECT id, stored, suppressed FROM events WHERE id IN ");
+        query.push_list(repeated.iter().copied());
         for row in query.build().fetch_all(&mut *tx).await? {
             earlier.insert(row.get(0), (row.get::<i64, _>(1) as u32, row.get::<i64, _>(2) as u32));
         }
@@ -775,16 +867,16 @@ type Target<'a> = (usize, &'a str, Option<i64>);
 /// Inserts rows in one statement; answers each stored notification with the
 /// index of its event and its recipient.
 async fn insert_rows(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     events: &[(&ValidEvent, i64)],
     rows: &[Target<'_>],
 ) -> anyhow::Result<Vec<(usize, String, Notification)>> {
     let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
-    let mut insert = QueryBuilder::<Sqlite>::new(
+    let mut insert = Sql::new(
         "INSERT INTO notifications \
          (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
     );
-    insert.push_values(rows, |mut row, (i, user, read_at)| {
+    insert.push_values(rows, |row, (i, user, read_at)| {
         let (ev, c) = (events[*i].0, &columns[*i]);
         row.push_bind(*user)
             .push_bind(&ev.id)
@@ -848,7 +940,7 @@ fn notification_of(ev: &ValidEvent, id: i64, c: &EventColumns, read_at: Option<i
     }
 }
 
-fn notification_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Notification> {
+fn notification_from_row(row: &AnyRow) -> anyhow::Result<Notification> {
     let tab: String = row.get("tab");
     let category: String = row.get("category");
     let actor = match row.get::<&str, _>("actor_type") {

@@ -144,7 +144,7 @@ async fn the_binary_logs_requests_with_ids_and_never_secrets() {
         .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
         .env("BELL_JWT_SECRET", JWT_SECRET)
         .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
-        .env("BELL_DATABASE_URL", format!("sqlite://{}", dir.path().join("b.db").display()))
+        .env("BELL_DATABASE_URL", fresh_database(dir.path()).await)
         .env("BELL_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -148,7 +148,7 @@ async fn reconnecting_with_last_event_id_replays_what_was_missed() {
 #[tokio::test]
 async fn replay_survives_a_server_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("bell.db").display());
+    let db = fresh_database(dir.path()).await;
     let first = TestServer::start_with(|c| c.database_url = db.clone()).await;
     let mut stream = Stream::open(&first, "u-2", None).await;
     let resume = stream.next().await.id;

@@ -8,6 +8,7 @@
 
 mod bench;
 mod demo;
+mod postgres;
 mod test;
 mod tools;
 

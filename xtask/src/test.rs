@@ -10,8 +10,14 @@ pub fn run(args: &[String]) -> Result {
     sh(cargo().args(["fmt", "--all", "--check"]))?;
     sh(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
     // Unit tests (protocol table, catalogs, server modules) and the server's
-    // integration tests: real HTTP on loopback, real SQLite files.
+    // integration tests: real HTTP on loopback, real SQLite files, then a
+    // real PostgreSQL server.
     sh(cargo().args(["test", "--workspace"]))?;
+    // The server's integration suite again, on PostgreSQL.
+    let postgres = crate::postgres::start("tests")?;
+    // (`--workspace`: the same feature set as above, so nothing is rebuilt.)
+    sh(cargo().args(["test", "--workspace", "--test", "*"]).env("BELL_TEST_POSTGRES_URL", &postgres.url))?;
+    drop(postgres);
     // The widget as it ships, then the browser tests against the real server.
     build_widget()?;
     sh(cargo().args([

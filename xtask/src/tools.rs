@@ -98,12 +98,18 @@ pub fn ensure_widget_tools() -> Result {
         sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tools))?;
     }
     if !Path::new("/usr/bin/chromium").exists() {
-        sh(Command::new("apt-get").arg("update"))?;
-        sh(Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        apt_install(&["chromium", "chromium-driver"])?;
     }
     Ok(())
+}
+
+/// Installs Debian packages.
+pub fn apt_install(packages: &[&str]) -> Result {
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// Builds the widget into `dist/` exactly as it ships (size-optimised wasm).

@@ -1,10 +1,14 @@
-//! A real `bell-server` on a loopback port over a fresh SQLite file, and a
+//! A real `bell-server` on a loopback port over a fresh database, and a
 //! small HTTP client for it. Every integration test goes through this.
+//!
+//! The database is a new SQLite file, or, when `BELL_TEST_POSTGRES_URL`
+//! names a PostgreSQL server (`cargo xtask test` starts one), a new
+//! PostgreSQL database on it: the same suite runs on both.
 #![allow(dead_code)]
 
 pub mod fcm;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use bell_server::{Config, Running};
@@ -17,13 +21,34 @@ pub const JWT_SECRET: &str = "test-jwt-secret-8c21";
 pub struct TestServer {
     pub base: String,
     pub running: Running,
-    pub db_path: PathBuf,
+    pub database_url: String,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-pub fn config(db: &std::path::Path) -> Config {
+/// Whether this run's tests are on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("BELL_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty())
+}
+
+/// A database of its own for one server: a new SQLite file in `dir`, or a
+/// new database on the PostgreSQL server of `BELL_TEST_POSTGRES_URL`.
+pub async fn fresh_database(dir: &Path) -> String {
+    let Some(server) = std::env::var("BELL_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty()) else {
+        return format!("sqlite://{}", dir.join("bell.db").display());
+    };
+    use sqlx::Connection;
+    let name = format!("bell_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server).await.expect("BELL_TEST_POSTGRES_URL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    admin.close().await.ok();
+    let mut url = reqwest::Url::parse(&server).expect("BELL_TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub fn config(database_url: String) -> Config {
     let mut c = Config::from_env(false, |k| match k {
         "BELL_LISTEN" => Some("127.0.0.1:0".into()),
         "BELL_JWT_SECRET" => Some(JWT_SECRET.into()),
@@ -33,7 +58,7 @@ pub fn config(db: &std::path::Path) -> Config {
         _ => None,
     })
     .expect("test config");
-    c.database_url = format!("sqlite://{}", db.display());
+    c.database_url = database_url;
     c.purge_interval = Duration::from_secs(3600);
     c
 }
@@ -45,8 +70,8 @@ impl TestServer {
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("bell.db");
-        let mut cfg = config(&db_path);
+        let database_url = fresh_database(dir.path()).await;
+        let mut cfg = config(database_url);
         adjust(&mut cfg);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let running = bell_server::start(cfg, async {
@@ -56,8 +81,8 @@ impl TestServer {
         .expect("server starts");
         TestServer {
             base: format!("http://{}", running.addr),
+            database_url: running.state.config.database_url.clone(),
             running,
-            db_path,
             client: reqwest::Client::new(),
             _dir: dir,
             stop: Some(tx),
@@ -150,9 +175,10 @@ impl TestServer {
         body
     }
 
-    /// Opens the server's SQLite file directly, to check what is stored.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display())).await.unwrap()
+    /// Opens the server's database directly, to check what is stored.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url).await.unwrap()
     }
 
     pub async fn row_count(&self, table: &str) -> i64 {
