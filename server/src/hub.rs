@@ -6,12 +6,16 @@
 //! 10,000 wake-ups. Wake-ups coalesce (a stream that is busy reading finds
 //! one pending wake-up, however many arrived); pop-ups queue per stream and
 //! are dropped, not delayed, when a stream is too far behind to take them.
+//!
+//! With PostgreSQL, several server processes share the database; `bus.rs`
+//! forwards what this hub is told to the others and back. On shutdown the
+//! hub closes every stream, so the server can drain.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Pop-ups a stream may have waiting before newer ones are dropped.
 const POPUP_QUEUE: usize = 32;
@@ -23,24 +27,70 @@ struct Subscriber {
     popups: mpsc::Sender<Arc<str>>,
 }
 
-#[derive(Default)]
 struct Inner {
     users: Mutex<HashMap<Arc<str>, Vec<Subscriber>>>,
     next_id: AtomicU64,
+    /// To the other server processes, when there are any (`bus.rs`).
+    remote: OnceLock<mpsc::UnboundedSender<Remote>>,
+    closing: watch::Sender<bool>,
 }
 
-#[derive(Clone, Default)]
+/// What travels to the other server processes.
+#[derive(Debug)]
+pub enum Remote {
+    Wake(Arc<str>),
+    Popup { user: Arc<str>, device: Arc<str>, payload: Arc<str> },
+}
+
+#[derive(Clone)]
 pub struct Hub(Arc<Inner>);
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub(Arc::new(Inner {
+            users: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            remote: OnceLock::new(),
+            closing: watch::channel(false).0,
+        }))
+    }
+}
 
 impl Hub {
     pub fn new() -> Hub {
         Hub::default()
     }
 
+    /// Sends what this hub is told to the other processes too.
+    pub fn forward_to(&self, remote: mpsc::UnboundedSender<Remote>) {
+        let _ = self.0.remote.set(remote);
+    }
+
+    fn forward(&self, signal: Remote) {
+        if let Some(remote) = self.0.remote.get() {
+            let _ = remote.send(signal);
+        }
+    }
+
     /// The user has news in the store.
     pub fn wake(&self, user: &str) {
+        self.wake_here(user);
+        self.forward(Remote::Wake(Arc::from(user)));
+    }
+
+    /// Wakes this process's streams of `user` only.
+    pub fn wake_here(&self, user: &str) {
         let users = self.0.users.lock().expect("hub lock");
         for s in users.get(user).into_iter().flatten() {
+            s.wake.notify_one();
+        }
+    }
+
+    /// Every stream of this process looks in the store (after wake-ups from
+    /// other processes may have been lost).
+    pub fn wake_everyone_here(&self) {
+        let users = self.0.users.lock().expect("hub lock");
+        for s in users.values().flatten() {
             s.wake.notify_one();
         }
     }
@@ -49,6 +99,12 @@ impl Hub {
     /// stored: a pop-up missed while disconnected is not shown late).
     pub fn popup(&self, user: &str, device: &str, payload: String) {
         let payload: Arc<str> = Arc::from(payload);
+        self.popup_here(user, device, payload.clone());
+        self.forward(Remote::Popup { user: Arc::from(user), device: Arc::from(device), payload });
+    }
+
+    /// Hands a pop-up to this process's stream of that device, if it has one.
+    pub fn popup_here(&self, user: &str, device: &str, payload: Arc<str>) {
         let users = self.0.users.lock().expect("hub lock");
         for s in users.get(user).into_iter().flatten().filter(|s| s.device.as_deref() == Some(device)) {
             if s.popups.try_send(payload.clone()).is_err() {
@@ -66,12 +122,19 @@ impl Hub {
         let user: Arc<str> = Arc::from(user);
         let subscriber = Subscriber { id, device: device.map(Arc::from), wake: wake.clone(), popups };
         self.0.users.lock().expect("hub lock").entry(user.clone()).or_default().push(subscriber);
-        Subscription { hub: self.clone(), user, id, wake, popups: popup_rx }
+        let closing = self.0.closing.subscribe();
+        Subscription { hub: self.clone(), user, id, wake, popups: popup_rx, closing }
     }
 
     /// Open subscriptions (for tests and metrics).
     pub fn subscribers(&self) -> usize {
         self.0.users.lock().expect("hub lock").values().map(Vec::len).sum()
+    }
+
+    /// Ends every stream, now and from now on (graceful shutdown: clients
+    /// reconnect, to another instance behind the proxy).
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
     }
 }
 
@@ -79,6 +142,8 @@ pub enum Signal {
     /// Look in the store.
     Wake,
     Popup(Arc<str>),
+    /// The server is shutting down: end the stream.
+    Closed,
 }
 
 /// One stream's place in the hub; leaves it when dropped.
@@ -88,12 +153,14 @@ pub struct Subscription {
     id: u64,
     wake: Arc<Notify>,
     popups: mpsc::Receiver<Arc<str>>,
+    closing: watch::Receiver<bool>,
 }
 
 impl Subscription {
     pub async fn next(&mut self) -> Signal {
         tokio::select! {
             biased;
+            _ = self.closing.wait_for(|closing| *closing) => Signal::Closed,
             Some(payload) = self.popups.recv() => Signal::Popup(payload),
             () = self.wake.notified() => Signal::Wake,
         }
@@ -145,5 +212,22 @@ mod tests {
         drop(phone);
         drop(other);
         assert_eq!(hub.subscribers(), 0, "dropped subscriptions leave the hub");
+    }
+
+    #[tokio::test]
+    async fn forwards_to_other_processes_and_closes_streams() {
+        let hub = Hub::new();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        hub.forward_to(tx);
+        let mut a = hub.subscribe("a", None);
+        hub.wake("a");
+        hub.wake_here("a"); // from another process: not sent back
+        assert!(matches!(rx.try_recv(), Ok(Remote::Wake(u)) if &*u == "a"));
+        assert!(rx.try_recv().is_err());
+        assert!(matches!(next(&mut a).await, Some(Signal::Wake)));
+        hub.close();
+        assert!(matches!(next(&mut a).await, Some(Signal::Closed)));
+        let mut late = hub.subscribe("b", None);
+        assert!(matches!(next(&mut late).await, Some(Signal::Closed)), "closed for new streams too");
     }
 }

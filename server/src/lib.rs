@@ -5,6 +5,7 @@
 //! tasks and serves. `main.rs` only reads the environment.
 
 pub mod auth;
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod cursor;
@@ -61,6 +62,9 @@ impl AppState {
         let store = Store::open(&config.database_url, config.database_pool).await?;
         let auth = Auth::new(&config.jwt_secret, &config.service_token);
         let hub = hub::Hub::new();
+        if store.backend() == store::Backend::Postgres {
+            bus::connect(&config.database_url, &hub).await?;
+        }
         let gateway = match &config.fcm_credentials {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -142,9 +146,18 @@ pub async fn start(
     let purge =
         tokio::spawn(retention::run(state.store.clone(), state.config.purge_interval, state.config.purge_batch));
     let router = app(state.clone());
+    let (hub, store) = (state.hub.clone(), state.store.clone());
     let task = tokio::spawn(async move {
+        // On shutdown: stop accepting, end every stream (clients reconnect
+        // elsewhere), let in-flight requests finish, then close the database.
+        let shutdown = async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining requests and streams");
+            hub.close();
+        };
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         purge.abort();
+        store.close().await;
         served
     });
     Ok(Running { addr, state, task })

@@ -33,11 +33,15 @@ struct Connection {
 impl Connection {
     async fn next_events(&mut self) -> Option<Vec<Event>> {
         loop {
-            if !self.read_now
-                && let Signal::Popup(payload) = self.wakes.next().await
-            {
-                let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
-                return Some(vec![popup]);
+            if !self.read_now {
+                match self.wakes.next().await {
+                    Signal::Wake => {}
+                    Signal::Popup(payload) => {
+                        let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
+                        return Some(vec![popup]);
+                    }
+                    Signal::Closed => return None,
+                }
             }
             self.read_now = false;
             let now = now_ms();

@@ -195,6 +195,52 @@ async fn the_binary_logs_requests_with_ids_and_never_secrets() {
     }
 }
 
+/// SIGTERM with a stream open: the stream is ended (its client reconnects,
+/// to another instance behind the proxy), a request already in flight is
+/// answered, and the process exits cleanly instead of waiting on the stream.
+#[tokio::test]
+async fn a_graceful_stop_ends_streams_and_finishes_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::process::ServerProcess::spawn(&fresh_database(dir.path()).await, &[]).await;
+    let client = reqwest::Client::new();
+    let user = bell_server::Auth::new(JWT_SECRET, SERVICE_TOKEN).issue("u-2", 600);
+    let mut stream = common::sse::Stream::open_at(&client, &server.base, &user, None).await;
+    assert_eq!(stream.next().await.event, "counts");
+    // A request on its way when the signal arrives: half its body is sent
+    // before, half after.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = event("in-flight", "mention", "u-1", &["u-2"]).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut socket = tokio::net::TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SERVICE_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    socket.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 202"), "the in-flight request is answered: {answer}");
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.response.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends on shutdown");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server exits within 5 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "graceful exit: {status}");
+}
+
 /// `--demo` seeds several days of history for the demo users, once.
 #[tokio::test]
 async fn demo_mode_seeds_history_and_serves_the_demo_pages() {

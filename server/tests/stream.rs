@@ -1,77 +1,14 @@
 //! `GET /v1/stream`: live events, replay with `Last-Event-ID` (also after a
-//! restart), and authentication — over real HTTP and SQLite.
+//! restart), and authentication — over real HTTP and a real database.
 
 mod common;
 
 use std::time::Duration;
 
+use common::sse::Stream;
 use common::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-#[derive(Debug)]
-struct SseEvent {
-    id: String,
-    event: String,
-    data: Value,
-}
-
-/// A minimal SSE reader over a streaming response.
-struct Stream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Stream {
-    async fn open(s: &TestServer, user: &str, last_event_id: Option<&str>) -> Stream {
-        let mut request = s.client.get(s.url("/v1/stream")).bearer_auth(s.token(user));
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
-        Stream { response, buffer: String::new() }
-    }
-
-    async fn next(&mut self) -> SseEvent {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        event = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim());
-                    }
-                }
-                if event.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                return SseEvent { id, event, data: serde_json::from_str(&data).unwrap() };
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
-                .await
-                .expect("an event within 5 s")
-                .unwrap()
-                .expect("the stream stays open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
-
-    /// Skips to the next event of `name`.
-    async fn next_of(&mut self, name: &str) -> SseEvent {
-        loop {
-            let e = self.next().await;
-            if e.event == name {
-                return e;
-            }
-        }
-    }
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn new_notifications_read_changes_and_counts_arrive_live() {

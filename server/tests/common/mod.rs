@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 pub mod fcm;
+pub mod process;
+pub mod sse;
 
 use std::path::Path;
 use std::time::Duration;

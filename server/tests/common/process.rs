@@ -1,0 +1,52 @@
+//! The real `bell-server` binary as its own process, for what only a
+//! process shows: signals, logs, several processes on one database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{JWT_SECRET, SERVICE_TOKEN};
+
+pub struct ServerProcess {
+    pub base: String,
+    pub child: Child,
+}
+
+impl ServerProcess {
+    /// Starts the binary on a free loopback port over `database_url` and
+    /// waits until `/healthz` answers.
+    pub async fn spawn(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
+            .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BELL_JWT_SECRET", JWT_SECRET)
+            .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
+            .env("BELL_DATABASE_URL", database_url)
+            .env("BELL_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let server = ServerProcess { base: format!("http://127.0.0.1:{port}"), child };
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("bell-server did not come up at {}", server.base);
+    }
+
+    /// SIGTERM: a graceful stop.
+    pub fn terminate(&self) {
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
