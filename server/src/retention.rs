@@ -3,6 +3,9 @@
 //! Queries already hide expired rows; this keeps the database small. It
 //! deletes in bounded batches with a pause between them so ingestion, which
 //! shares the single SQLite writer, never waits behind one long delete.
+//! On PostgreSQL, whole weeks past every retention are dropped as partitions
+//! first (`Store::upkeep_partitions`); the batches then only remove what
+//! expired inside live weeks (Inbox keeps 7 days, the others 90).
 
 use std::time::Duration;
 
@@ -43,6 +46,11 @@ pub async fn run(store: Store, interval: Duration, batch: u32) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        match store.upkeep_partitions(now_ms()).await {
+            Ok(done) if done != Default::default() => tracing::info!(?done, "partition upkeep"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "partition upkeep failed; retrying next interval"),
+        }
         match purge_expired(&store, now_ms(), batch).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "retention purge"),

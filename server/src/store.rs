@@ -64,9 +64,29 @@ impl Default for PoolSettings {
     }
 }
 
-/// Advisory-lock keys that order id-taking writers (PostgreSQL).
+/// Advisory-lock keys that order id-taking writers, and let one process at
+/// a time manage partitions (PostgreSQL).
 const NOTIFICATION_IDS: i64 = 0x7165_6c6c_0001;
 const READ_CHANGE_IDS: i64 = 0x7165_6c6c_0002;
+const PARTITION_UPKEEP: i64 = 0x7165_6c6c_0003;
+
+/// Width of one notification partition (PostgreSQL): a week, so the 90-day
+/// retention spans about 14 and each week's expired rows go in one `DROP`.
+pub const PARTITION_MS: i64 = 7 * crate::clock::DAY_MS;
+/// Partitions are made this far ahead of time.
+const PARTITIONS_AHEAD_MS: i64 = 14 * crate::clock::DAY_MS;
+/// How long partition upkeep waits for a lock before trying again later, so
+/// it never holds up requests queued behind it.
+const UPKEEP_LOCK_TIMEOUT: &str = "500ms";
+
+/// What one round of partition upkeep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PartitionUpkeep {
+    pub created: Vec<String>,
+    pub dropped: Vec<String>,
+    /// Expired partitions left for the next round: a lock was not free.
+    pub postponed: Vec<String>,
+}
 
 /// Events committed together at most (group commit).
 const MAX_INGEST_BATCH: usize = 256;
@@ -136,6 +156,11 @@ impl Store {
                 .await
                 .context("connecting to PostgreSQL (BELL_DATABASE_URL)")?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await.context("migrating the database")?;
+            // Partitions for now and the weeks ahead, before the first ingest
+            // (if this fails, rows go to the default partition meanwhile).
+            if let Err(e) = upkeep_partitions(&pool, crate::clock::now_ms()).await {
+                tracing::warn!(error = format!("{e:#}"), "partition upkeep failed; retrying at the next purge");
+            }
             (pool.clone(), pool, Backend::Postgres)
         } else {
             let path = url
@@ -159,6 +184,16 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         sqlx::query("SELECT 1").execute(&self.write).await?;
         Ok(())
+    }
+
+    /// PostgreSQL: makes the partitions of the coming weeks and drops those
+    /// whose every row is past the longest retention (as of `now`). SQLite
+    /// has nothing to do.
+    pub async fn upkeep_partitions(&self, now: i64) -> anyhow::Result<PartitionUpkeep> {
+        match self.backend {
+            Backend::Postgres => upkeep_partitions(&self.write, now).await,
+            Backend::Sqlite => Ok(PartitionUpkeep::default()),
+        }
     }
 
     /// Closes every connection (at shutdown, after the last request).
@@ -689,6 +724,115 @@ async fn log_read_change(
         .bind(now)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// See `Store::upkeep_partitions`. Partitions are named by the first day
+/// they hold (`notifications_d<days since 1970>`).
+async fn upkeep_partitions(pool: &AnyPool, now: i64) -> anyhow::Result<PartitionUpkeep> {
+    let mut done = PartitionUpkeep::default();
+    let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PARTITION_UPKEEP).execute(&mut *tx).await?;
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{UPKEEP_LOCK_TIMEOUT}'")).execute(&mut *tx).await?;
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = 'notifications'::regclass AND c.relname::text LIKE 'notifications\\_d%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let start_of =
+        |name: &str| name.strip_prefix("notifications_d")?.parse::<i64>().ok().map(|d| d * crate::clock::DAY_MS);
+
+    // Whole partitions past every tab's retention go in one statement each.
+    // A busy table (a long query holding it) postpones this to the next round
+    // rather than stalling everything queued behind the drop.
+    for name in &existing {
+        let Some(start) = start_of(name) else { continue };
+        if start + PARTITION_MS > oldest_kept {
+            continue;
+        }
+        let drop = format!("DROP TABLE {name}");
+        sqlx::query("SAVEPOINT upkeep").execute(&mut *tx).await?;
+        let dropped = sqlx::query(&drop).execute(&mut *tx).await.map(|_| ());
+        if unless_busy(&mut tx, dropped).await? {
+            done.dropped.push(name.clone());
+        } else {
+            done.postponed.push(name.clone());
+        }
+    }
+
+    // Every week from the oldest retained one to a fortnight ahead.
+    let first = oldest_kept.div_euclid(PARTITION_MS) * PARTITION_MS;
+    let mut start = first;
+    while start < now + PARTITIONS_AHEAD_MS {
+        let name = format!("notifications_d{}", start / crate::clock::DAY_MS);
+        if !existing.contains(&name) {
+            sqlx::query("SAVEPOINT upkeep").execute(&mut *tx).await?;
+            let created = create_partition(&mut tx, &name, start, start + PARTITION_MS).await;
+            if unless_busy(&mut tx, created).await? {
+                done.created.push(name);
+            } else {
+                done.postponed.push(name);
+            }
+        }
+        start += PARTITION_MS;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// `Ok(true)` when `result` (of statements after `SAVEPOINT upkeep`) went
+/// through; `Ok(false)` when a lock was not free in time, after undoing them.
+async fn unless_busy<E: Into<anyhow::Error>>(
+    tx: &mut Transaction<'_, Any>,
+    result: Result<(), E>,
+) -> anyhow::Result<bool> {
+    let error = match result {
+        Ok(()) => return Ok(true),
+        Err(e) => e.into(),
+    };
+    let busy = error
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .is_some_and(|e| e.code().as_deref() == Some("55P03"));
+    if !busy {
+        return Err(error);
+    }
+    sqlx::query("ROLLBACK TO SAVEPOINT upkeep").execute(&mut **tx).await?;
+    Ok(false)
+}
+
+/// Creates one partition. Rows of its range that landed in the default
+/// partition meanwhile (the server was down for weeks) move into it.
+async fn create_partition(tx: &mut Transaction<'_, Any>, name: &str, from: i64, to: i64) -> anyhow::Result<()> {
+    let strays: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM notifications_default WHERE created_at >= $1 AND created_at < $2)",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(&mut **tx)
+    .await?;
+    if strays {
+        sqlx::query("CREATE TEMPORARY TABLE partition_strays (LIKE notifications) ON COMMIT DROP")
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "WITH moved AS (DELETE FROM notifications_default WHERE created_at >= $1 AND created_at < $2 RETURNING *) \
+             INSERT INTO partition_strays SELECT * FROM moved",
+        )
+        .bind(from)
+        .bind(to)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(&format!("CREATE TABLE {name} PARTITION OF notifications FOR VALUES FROM ({from}) TO ({to})"))
+        .execute(&mut **tx)
+        .await?;
+    if strays {
+        sqlx::query("INSERT INTO notifications SELECT * FROM partition_strays").execute(&mut **tx).await?;
+        sqlx::query("DROP TABLE partition_strays").execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
