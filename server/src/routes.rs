@@ -343,7 +343,7 @@ async fn stream(
         .and_then(|v| v.to_str().ok().map(str::to_owned))
         .or(from_query)
         .and_then(|v| StreamPosition::decode(&v));
-    Ok(crate::stream::open(
+    let events = crate::stream::open(
         state.store.clone(),
         state.hub.clone(),
         user,
@@ -351,7 +351,10 @@ async fn stream(
         resume,
         state.config.stream_keep_alive,
     )
-    .await?)
+    .await?;
+    // Tells nginx (and proxies that follow it) not to buffer the stream,
+    // even where its config forgot `proxy_buffering off`.
+    Ok(([("x-accel-buffering", "no")], events))
 }
 
 /// An object body with only `allowed` fields.

@@ -72,6 +72,13 @@ async fn healthz_reports_the_database() {
     let s = TestServer::start().await;
     let (status, body) = s.call(Method::GET, "/healthz", None, None).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok", "database": "ok"})));
+    // Without its database the instance says so, for the load balancer.
+    s.running.state.store.close().await;
+    let (status, body) = s.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "degraded", "database": "unreachable"}))
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,11 @@ pub fn run(args: &[String]) -> Result {
     // integration tests: real HTTP on loopback, real SQLite files, then a
     // real PostgreSQL server.
     sh(cargo().args(["test", "--workspace"]))?;
-    // The server's integration suite again, on PostgreSQL.
+    // The server's integration suite again, on PostgreSQL (with nginx in
+    // front of two instances for the deployment test).
+    if !std::path::Path::new("/usr/sbin/nginx").exists() {
+        crate::tools::apt_install(&["nginx"])?;
+    }
     let postgres = crate::postgres::start("tests")?;
     // (`--workspace`: the same feature set as above, so nothing is rebuilt.)
     sh(cargo().args(["test", "--workspace", "--test", "*"]).env("BELL_TEST_POSTGRES_URL", &postgres.url))?;

@@ -16,6 +16,11 @@ impl ServerProcess {
     /// waits until `/healthz` answers.
     pub async fn spawn(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::spawn_on(port, database_url, env).await
+    }
+
+    /// The same on a given port (a restarted instance keeps its address).
+    pub async fn spawn_on(port: u16, database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
             .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
             .env("BELL_JWT_SECRET", JWT_SECRET)
@@ -41,6 +46,22 @@ impl ServerProcess {
     /// SIGTERM: a graceful stop.
     pub fn terminate(&self) {
         Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+    }
+
+    /// SIGTERM, then waits for the exit (at most 10 s).
+    pub async fn stop(mut self) {
+        self.terminate();
+        for _ in 0..500 {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("bell-server did not stop within 10 s");
+    }
+
+    pub fn port(&self) -> u16 {
+        self.base.rsplit(':').next().unwrap().parse().unwrap()
     }
 }
 

@@ -64,6 +64,23 @@ impl Stream {
         }
     }
 
+    /// The next event, or `None` when the stream ended or stayed quiet for
+    /// `within` (keep-alive comments do not count).
+    pub async fn try_next(&mut self, within: Duration) -> Option<SseEvent> {
+        tokio::time::timeout(within, async {
+            loop {
+                if self.buffer.contains("\n\n") {
+                    return Some(self.next().await);
+                }
+                let chunk = self.response.chunk().await.ok()??;
+                self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     /// Skips to the next event of `name`.
     pub async fn next_of(&mut self, name: &str) -> SseEvent {
         loop {
