@@ -111,8 +111,8 @@ async fn two_instances_behind_nginx_stream_live_and_survive_a_rolling_restart() 
     let mut resumed = 0;
     let mut instances = [Some(a), Some(b)];
     let mut n = 1;
-    for slot in 0..2 {
-        let old = instances[slot].take().unwrap();
+    for slot in &mut instances {
+        let old = slot.take().unwrap();
         let port = old.port();
         old.stop().await;
         for _ in 0..2 {
@@ -123,7 +123,7 @@ async fn two_instances_behind_nginx_stream_live_and_survive_a_rolling_restart() 
                 panic!("{status} during the restart; nginx says:\n{log}");
             }
         }
-        instances[slot] = Some(ServerProcess::spawn_on(port, &url, &[]).await);
+        *slot = Some(ServerProcess::spawn_on(port, &url, &[]).await);
         while seen.len() < n {
             match stream.try_next(Duration::from_secs(3)).await {
                 Some(e) => {
