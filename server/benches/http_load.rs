@@ -9,13 +9,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bell_server::clock::{DAY_MS, now_ms};
 use bell_server::{Auth, Store, ingest};
-use common::{Stats, cpu_secs, start_server, stats};
+use common::{Stats, cpu_secs, postgres_admin, postgres_database, postgres_server, start_server, stats};
 use serde_json::json;
 
 const USERS: usize = 10_000;
@@ -69,8 +69,8 @@ fn event(id: String, kind: &str, recipient: &str, ago_ms: i64, now: i64) -> inge
     ev
 }
 
-async fn seed(path: &Path) -> anyhow::Result<()> {
-    let store = Store::open(&format!("sqlite://{}", path.display()), Default::default()).await?;
+async fn seed(database_url: &str) -> anyhow::Result<()> {
+    let store = Store::open(database_url, Default::default()).await?;
     let now = now_ms();
     let started = Instant::now();
     let mut rows = Vec::with_capacity(20_000);
@@ -153,25 +153,50 @@ fn row(name: &str, s: &Stats) -> String {
 async fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     std::fs::create_dir_all(&dir)?;
-    let cached = dir.join("bell-1m.db");
-    let marker = dir.join("bell-1m.done");
-    if !marker.exists() {
-        let _ = std::fs::remove_file(&cached);
-        seed(&cached).await?;
-        // Fold the WAL into the main file so a plain copy is complete.
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", cached.display())).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await?;
-        pool.close().await;
-        std::fs::write(&marker, "seeded")?;
-    }
-    // Work on a copy: read-all and ingestion change the data.
-    let work = dir.join("bell-work.db");
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", work.display()));
-    }
-    std::fs::copy(&cached, &work)?;
+    let postgres = postgres_server();
+    let work_url = match &postgres {
+        None => {
+            let cached = dir.join("bell-1m.db");
+            let marker = dir.join("bell-1m.done");
+            if !marker.exists() {
+                let _ = std::fs::remove_file(&cached);
+                seed(&format!("sqlite://{}", cached.display())).await?;
+                // Fold the WAL into the main file so a plain copy is complete.
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", cached.display())).await?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await?;
+                pool.close().await;
+                std::fs::write(&marker, "seeded")?;
+            }
+            // Work on a copy: read-all and ingestion change the data.
+            let work = dir.join("bell-work.db");
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", work.display()));
+            }
+            std::fs::copy(&cached, &work)?;
+            format!("sqlite://{}", work.display())
+        }
+        Some(server) => {
+            // The seeded database is kept in the benchmark's PostgreSQL
+            // (target/bench/pg); each run works on a copy made from it.
+            let marker = dir.join("pg-1m.done");
+            if !marker.exists() {
+                postgres_admin(server, &["DROP DATABASE IF EXISTS bell_seed", "CREATE DATABASE bell_seed"]).await?;
+                seed(&postgres_database(server, "bell_seed")).await?;
+                let pool = sqlx::PgPool::connect(&postgres_database(server, "bell_seed")).await?;
+                sqlx::raw_sql("VACUUM ANALYZE").execute(&pool).await?;
+                pool.close().await;
+                std::fs::write(&marker, "seeded")?;
+            }
+            postgres_admin(
+                server,
+                &["DROP DATABASE IF EXISTS bell_work WITH (FORCE)", "CREATE DATABASE bell_work TEMPLATE bell_seed"],
+            )
+            .await?;
+            postgres_database(server, "bell_work")
+        }
+    };
 
-    let (server, base) = start_server(&work, SECRET, SERVICE, &[]).await?;
+    let (server, base) = start_server(&work_url, SECRET, SERVICE, &[]).await?;
     let server_pid = server.0.id();
     let auth = Auth::new(SECRET, SERVICE);
     let tokens: Arc<Vec<String>> = Arc::new((0..USERS).map(|u| auth.issue(&user(u), 3600)).collect());
@@ -269,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
 
     let text = report.join("\n");
     println!("\n{text}\n");
-    std::fs::write(dir.join("server.md"), &text)?;
+    let name = if postgres.is_some() { "server-postgres.md" } else { "server.md" };
+    std::fs::write(dir.join(name), &text)?;
     Ok(())
 }

@@ -10,6 +10,11 @@
 //!
 //! Clients are plain TCP sockets reading the raw response, so the client
 //! side stays light enough to share the 2 cores. Traffic stays on 127.0.0.1.
+//!
+//! With `BENCH_POSTGRES_URL` (`cargo xtask bench postgres`), two server
+//! processes share one PostgreSQL database: the streams are held by the
+//! first and the events posted to the second, so every notification crosses
+//! processes over LISTEN/NOTIFY (cross-process fan-out).
 
 mod common;
 
@@ -18,14 +23,20 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::{cpu_secs, rss_bytes, start_server, stats};
+use common::{cpu_secs, postgres_admin, postgres_database, postgres_server, rss_bytes, start_server, stats};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Defaults of `BENCH_STREAM_CLIENTS`, `BENCH_STREAM_RATE` (events/s) and
+/// `BENCH_STREAM_SECONDS`.
 const CLIENTS: usize = 10_000;
 const RATE: u64 = 1_000;
 const SECONDS: u64 = 20;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 const SECRET: &str = "bench-jwt-secret";
 const SERVICE: &str = "bench-service-token";
 /// Put in each event's deal name; the clients look for it.
@@ -40,7 +51,7 @@ struct Clock {
     base: Instant,
     sent: Vec<AtomicU64>,
     received: AtomicUsize,
-    latencies: std::sync::Mutex<Vec<Duration>>,
+    latencies: std::sync::Mutex<Vec<(usize, Duration)>>,
 }
 
 impl Clock {
@@ -51,7 +62,7 @@ impl Clock {
             return;
         }
         self.received.fetch_add(1, Ordering::Relaxed);
-        self.latencies.lock().unwrap().push(Duration::from_nanos(now.saturating_sub(sent)));
+        self.latencies.lock().unwrap().push((seq, Duration::from_nanos(now.saturating_sub(sent))));
     }
 }
 
@@ -106,11 +117,36 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (server, base) = start_server(&dir.path().join("stream.db"), SECRET, SERVICE, &[]).await?;
+    let postgres = postgres_server();
+    let database_url = match &postgres {
+        None => format!("sqlite://{}", dir.path().join("stream.db").display()),
+        Some(server) => {
+            postgres_admin(
+                server,
+                &["DROP DATABASE IF EXISTS bell_stream WITH (FORCE)", "CREATE DATABASE bell_stream"],
+            )
+            .await?;
+            postgres_database(server, "bell_stream")
+        }
+    };
+    // The streams' server; on PostgreSQL a second process takes the events.
+    let (server, base) = start_server(&database_url, SECRET, SERVICE, &[]).await?;
+    let producer_side = match &postgres {
+        Some(_) => Some(start_server(&database_url, SECRET, SERVICE, &[]).await?),
+        None => None,
+    };
+    let ingest_base = producer_side.as_ref().map_or_else(|| base.clone(), |(_, b)| b.clone());
     let pid = server.0.id();
     let addr = base.trim_start_matches("http://").to_owned();
     let auth = Auth::new(SECRET, SERVICE);
-    let events = (RATE * SECONDS) as usize;
+    let (clients, rate, seconds) = (
+        setting("BENCH_STREAM_CLIENTS", CLIENTS as u64) as usize,
+        setting("BENCH_STREAM_RATE", RATE),
+        setting("BENCH_STREAM_SECONDS", SECONDS),
+    );
+    let events = (rate * seconds) as usize;
+    // Events go to the first `recipients` users (all, unless told otherwise).
+    let recipients = (setting("BENCH_STREAM_RECIPIENTS", clients as u64) as usize).min(clients);
     let clock = Arc::new(Clock {
         base: Instant::now(),
         sent: (0..events).map(|_| AtomicU64::new(0)).collect(),
@@ -132,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= CLIENTS {
+                    if i >= clients {
                         return anyhow::Ok(());
                     }
                     connect(&addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
@@ -146,25 +182,26 @@ async fn main() -> anyhow::Result<()> {
     let opened_in = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_idle = rss_bytes(pid);
-    let per_client = rss_idle.saturating_sub(rss_before) as f64 / CLIENTS as f64;
-    eprintln!("{CLIENTS} streams open in {opened_in:.1?}; server RSS {} → {} MiB", rss_before >> 20, rss_idle >> 20);
+    let per_client = rss_idle.saturating_sub(rss_before) as f64 / clients as f64;
+    eprintln!("{clients} streams open in {opened_in:.1?}; server RSS {} → {} MiB", rss_before >> 20, rss_idle >> 20);
 
     // 1,000 events/s: one every millisecond, each posted by its own task so a
     // slow answer never holds the pace back.
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let cpu_before = cpu_secs(pid);
-    let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    let producer_cpu_before = producer_side.as_ref().map_or(0.0, |(p, _)| cpu_secs(p.0.id()));
+    let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let load_started = Instant::now();
     let mut posts = Vec::with_capacity(events);
     for seq in 0..events {
         ticks.tick().await;
-        let (client, base, clock) = (client.clone(), base.clone(), clock.clone());
+        let (client, base, clock) = (client.clone(), ingest_base.clone(), clock.clone());
         posts.push(tokio::spawn(async move {
             let body = json!({
                 "id": format!("stream-bench-{seq}"), "kind": "deal.assigned",
                 "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
-                "recipients": [user(seq * 7919 % CLIENTS)],
+                "recipients": [user(seq * 7919 % recipients)],
                 "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
             });
             clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
@@ -177,24 +214,36 @@ async fn main() -> anyhow::Result<()> {
         accepted += usize::from(p.await?);
     }
     let offered = events as f64 / load_started.elapsed().as_secs_f64();
-    // Let the last notifications arrive.
-    for _ in 0..100 {
+    // Let the last notifications arrive (up to 10 s).
+    for _ in 0..500 {
         if clock.received.load(Ordering::Relaxed) >= accepted {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let server_cpu = cpu_secs(pid) - cpu_before;
+    let server_cpu = cpu_secs(pid) - cpu_before + producer_side.as_ref().map_or(0.0, |(p, _)| cpu_secs(p.0.id()))
+        - producer_cpu_before;
     let received = clock.received.load(Ordering::Relaxed);
     let latencies = std::mem::take(&mut *clock.latencies.lock().unwrap());
     anyhow::ensure!(!latencies.is_empty(), "no notification reached a stream");
-    let s = stats(latencies, Duration::from_secs(SECONDS));
+    // The worst latency of each second of load, to see when a slow one happened.
+    let mut worst = vec![Duration::ZERO; seconds as usize];
+    for (seq, l) in &latencies {
+        let second = (seq / rate as usize).min(worst.len() - 1);
+        worst[second] = worst[second].max(*l);
+    }
+    eprintln!("worst latency per second of load (ms): {:?}", worst.iter().map(|d| d.as_millis()).collect::<Vec<_>>());
+    let s = stats(latencies.into_iter().map(|(_, l)| l).collect(), Duration::from_secs(seconds));
     let rss_loaded = rss_bytes(pid);
 
     let report = [
-        "| measurement (one server process, HTTP on loopback) | figure |".to_owned(),
+        if postgres.is_some() {
+            "| measurement (PostgreSQL; streams on one server process, events posted to another) | figure |".to_owned()
+        } else {
+            "| measurement (one server process, HTTP on loopback) | figure |".to_owned()
+        },
         "|---|---|".to_owned(),
-        format!("| concurrent stream clients held | {CLIENTS} (opened in {:.1} s) |", opened_in.as_secs_f64()),
+        format!("| concurrent stream clients held | {clients} (opened in {:.1} s) |", opened_in.as_secs_f64()),
         format!(
             "| server memory per idle stream client | {:.1} KiB (RSS {} → {} MiB) |",
             per_client / 1024.0,
@@ -202,7 +251,7 @@ async fn main() -> anyhow::Result<()> {
             rss_idle >> 20
         ),
         format!("| events posted / accepted / delivered to their stream | {events} / {accepted} / {received} |"),
-        format!("| offered ingest rate | {offered:.0} events/s for {SECONDS} s |"),
+        format!("| offered ingest rate | {offered:.0} events/s for {seconds} s |"),
         format!(
             "| ingest-to-client latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
             s.p50.as_secs_f64() * 1e3,
@@ -210,7 +259,7 @@ async fn main() -> anyhow::Result<()> {
             s.max.as_secs_f64() * 1e3
         ),
         format!(
-            "| server CPU while loaded | {:.0}% of one core ({:.0} µs per event, incl. its stream's read) |",
+            "| server CPU while loaded (all server processes) | {:.0}% of one core ({:.0} µs per event, incl. its stream's read) |",
             server_cpu / load_started.elapsed().as_secs_f64() * 100.0,
             server_cpu / events as f64 * 1e6
         ),
@@ -218,7 +267,8 @@ async fn main() -> anyhow::Result<()> {
     ]
     .join("\n");
     println!("\n{report}\n");
-    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/stream.md"), &report)?;
+    let name = if postgres.is_some() { "stream-postgres.md" } else { "stream.md" };
+    std::fs::write(format!("{}/../target/bench/{name}", env!("CARGO_MANIFEST_DIR")), &report)?;
     anyhow::ensure!(received == accepted, "{} accepted notifications never reached their stream", accepted - received);
     Ok(())
 }

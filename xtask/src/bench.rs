@@ -1,4 +1,4 @@
-//! `cargo xtask bench [server|stream|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
@@ -12,6 +12,14 @@ fn stream() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]))
 }
 
+/// The server and stream benchmarks again on PostgreSQL (a durable server
+/// of its own, kept in target/bench/pg); the stream one across two processes.
+fn postgres() -> Result {
+    let pg = crate::postgres::for_bench()?;
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "http_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]).env("BENCH_POSTGRES_URL", &pg.url))
+}
+
 /// Download size of the shipped widget and its timings in headless Chromium.
 fn widget() -> Result {
     build_widget()?;
@@ -23,8 +31,9 @@ pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("server") => server(),
         Some("stream") => stream(),
+        Some("postgres") => postgres(),
         Some("widget") => widget(),
-        None => server().and_then(|()| stream()).and_then(|()| widget()),
-        Some(other) => Err(format!("unknown benchmark {other:?}: use `server`, `stream` or `widget`")),
+        None => server().and_then(|()| stream()).and_then(|()| postgres()).and_then(|()| widget()),
+        Some(other) => Err(format!("unknown benchmark {other:?}: use `server`, `stream`, `postgres` or `widget`")),
     }
 }

@@ -18,7 +18,7 @@ pub fn run(args: &[String]) -> Result {
     if !std::path::Path::new("/usr/sbin/nginx").exists() {
         crate::tools::apt_install(&["nginx"])?;
     }
-    let postgres = crate::postgres::start("tests")?;
+    let postgres = crate::postgres::for_tests()?;
     // (`--workspace`: the same feature set as above, so nothing is rebuilt.)
     sh(cargo().args(["test", "--workspace", "--test", "*"]).env("BELL_TEST_POSTGRES_URL", &postgres.url))?;
     drop(postgres);

@@ -2,7 +2,6 @@
 //! time and memory from /proc, and latency statistics.
 #![allow(dead_code)] // each bench uses a part
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -16,10 +15,10 @@ impl Drop for Server {
     }
 }
 
-/// Starts the release `bell-server` on a free loopback port with `db`, and
-/// waits until it answers.
+/// Starts the release `bell-server` on a free loopback port with its
+/// database at `database_url`, and waits until it answers.
 pub async fn start_server(
-    db: &Path,
+    database_url: &str,
     secret: &str,
     service: &str,
     env: &[(&str, &str)],
@@ -27,7 +26,7 @@ pub async fn start_server(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
         .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BELL_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("BELL_DATABASE_URL", database_url)
         .env("BELL_JWT_SECRET", secret)
         .env("BELL_SERVICE_TOKEN", service)
         .envs(env.iter().copied())
@@ -82,4 +81,28 @@ pub fn rss_bytes(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// `BENCH_POSTGRES_URL`: the PostgreSQL server `cargo xtask bench postgres`
+/// started (the benchmark then runs on it instead of SQLite).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("BENCH_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+}
+
+/// `server`'s URL with the database `name`.
+pub fn postgres_database(server: &str, name: &str) -> String {
+    let (base, _) = server.rsplit_once('/').expect("a postgres:// URL with a database");
+    format!("{base}/{name}")
+}
+
+/// Runs `statements` one by one on the server's maintenance database
+/// (`CREATE DATABASE` cannot share a transaction).
+pub async fn postgres_admin(server: &str, statements: &[&str]) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(server).await?;
+    for sql in statements {
+        sqlx::raw_sql(sql).execute(&mut admin).await?;
+    }
+    admin.close().await?;
+    Ok(())
 }
