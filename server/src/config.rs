@@ -115,6 +115,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_pool_settings_and_names_a_bad_one() {
+        let base = [("BELL_JWT_SECRET", "j"), ("BELL_SERVICE_TOKEN", "s")];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut pairs = base.to_vec();
+            pairs.push(extra);
+            Config::from_env(false, env(&pairs.leak()[..]))
+        };
+        let c = with(("BELL_DATABASE_MAX_CONNECTIONS", "40")).unwrap();
+        assert_eq!(c.database_pool.max_connections, 40);
+        let c = with(("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", "2")).unwrap();
+        assert_eq!(c.database_pool.acquire_timeout, Duration::from_secs(2));
+        for bad in ["0", "-3", "many"] {
+            let err = with(("BELL_DATABASE_MAX_CONNECTIONS", bad.to_owned().leak())).unwrap_err();
+            assert!(err.to_string().contains("BELL_DATABASE_MAX_CONNECTIONS"), "{err}");
+        }
+        let err = with(("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", "soon")).unwrap_err();
+        assert!(format!("{err:#}").contains("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"), "{err:#}");
+    }
+
+    #[test]
     fn reads_lists_and_defaults() {
         let c = Config::from_env(
             false,
@@ -132,6 +152,8 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://bell.db");
         assert_eq!(c.presence_ttl, Duration::from_secs(60));
         assert_eq!(c.stream_keep_alive, Duration::from_secs(15));
+        assert_eq!(c.database_pool.max_connections, 16);
+        assert_eq!(c.database_pool.acquire_timeout, Duration::from_secs(5));
         assert!(
             Config::from_env(
                 false,
