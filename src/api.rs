@@ -1,8 +1,10 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Page, ReadAll, ReadAllOutcome, Settings, Tab, UnreadCounts};
+use bell_protocol::{Category, Page, Settings, Tab, UnreadCounts};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+
+use crate::wire;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
@@ -49,13 +51,20 @@ impl Api {
         }
     }
 
-    async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-        response.json::<T>().await.map_err(|_| ApiError::Failed(0))
+    /// The body read by `read` (a `wire` reader); a body it cannot read is a failure.
+    async fn json<T>(response: Response, read: impl Fn(&JsValue) -> Option<T>) -> Result<T, ApiError> {
+        let text = response.text().await.map_err(|_| ApiError::Offline)?;
+        wire::parse(&text).and_then(|v| read(&v)).ok_or(ApiError::Failed(0))
+    }
+
+    /// A JSON body (`wire::object`).
+    fn with_json(builder: RequestBuilder, body: String) -> Result<Request, gloo_net::Error> {
+        builder.header("Content-Type", "application/json").body(body)
     }
 
     pub async fn counts(&self) -> Result<UnreadCounts, ApiError> {
         let request = self.authorized(Request::get(&self.url("/v1/notifications/unread-count"))).build();
-        Self::json(Self::send(request).await?).await
+        Self::json(Self::send(request).await?, wire::counts).await
     }
 
     pub async fn page(&self, view: View, cursor: Option<&str>) -> Result<Page, ApiError> {
@@ -70,7 +79,7 @@ impl Api {
             query.push(("cursor", c.to_owned()));
         }
         let request = self.authorized(Request::get(&self.url("/v1/notifications")).query(query)).build();
-        Self::json(Self::send(request).await?).await
+        Self::json(Self::send(request).await?, wire::page).await
     }
 
     /// Marks one read. Sent with `keepalive` so it completes while a click
@@ -82,33 +91,33 @@ impl Api {
 
     pub async fn settings(&self) -> Result<Settings, ApiError> {
         let request = self.authorized(Request::get(&self.url("/v1/settings"))).build();
-        Self::json(Self::send(request).await?).await
+        Self::json(Self::send(request).await?, wire::settings).await
     }
 
     pub async fn set_sound(&self, sound: bool) -> Result<(), ApiError> {
-        let request = self.authorized(Request::put(&self.url("/v1/settings"))).json(&Settings { sound });
+        let body = wire::object(&[("sound", sound.into())]);
+        let request = Self::with_json(self.authorized(Request::put(&self.url("/v1/settings"))), body);
         Self::send(request).await.map(drop)
     }
 
     /// Registers this browser as the user's web device.
     pub async fn put_web_device(&self, device_id: &str) -> Result<(), ApiError> {
-        let body = serde_json::json!({"device_id": device_id, "app": null, "push_token": null}).to_string();
+        let body =
+            wire::object(&[("device_id", device_id.into()), ("app", JsValue::NULL), ("push_token", JsValue::NULL)]);
         self.send_keepalive("PUT", "/v1/devices/web", Some(&body)).await
     }
 
     /// Reports whether the user is active on `app` in this browser; `keepalive`
     /// so the last report on `pagehide` still leaves.
     pub async fn put_presence(&self, device_id: &str, app: &str, active: bool) -> Result<(), ApiError> {
-        let body =
-            serde_json::json!({"device_id": device_id, "platform": "web", "app": app, "active": active}).to_string();
+        let body = presence(device_id, app, active);
         self.send_keepalive("PUT", "/v1/presence", Some(&body)).await
     }
 
     /// The last presence report of a closing page: `sendBeacon` leaves even
     /// while the page unloads, and needs no CORS preflight.
     pub fn beacon_presence(&self, device_id: &str, app: &str) {
-        let body =
-            serde_json::json!({"device_id": device_id, "platform": "web", "app": app, "active": false}).to_string();
+        let body = presence(device_id, app, false);
         let url = self.url(&format!("/v1/presence?access_token={}", js_sys::encode_uri_component(&self.token)));
         if let Some(w) = web_sys::window() {
             let _ = w.navigator().send_beacon_with_opt_str(&url, Some(&body));
@@ -143,9 +152,23 @@ impl Api {
     }
 
     pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {
-        let body = ReadAll { tab, category, up_to };
-        let request = self.authorized(Request::post(&self.url("/v1/notifications/read-all"))).json(&body);
-        let outcome: ReadAllOutcome = Self::json(Self::send(request).await?).await?;
-        Ok(outcome.marked)
+        let body = wire::object(&[
+            ("tab", tab.as_str().into()),
+            ("category", category.map_or(JsValue::NULL, |c| c.as_str().into())),
+            ("up_to", up_to.map_or(JsValue::NULL, JsValue::from)),
+        ]);
+        let request = Self::with_json(self.authorized(Request::post(&self.url("/v1/notifications/read-all"))), body);
+        let marked = Self::json(Self::send(request).await?, |v| wire::number(v, "marked")).await?;
+        Ok(marked as u64)
     }
+}
+
+/// A presence report of this browser.
+fn presence(device_id: &str, app: &str, active: bool) -> String {
+    wire::object(&[
+        ("device_id", device_id.into()),
+        ("platform", "web".into()),
+        ("app", app.into()),
+        ("active", active.into()),
+    ])
 }

@@ -186,7 +186,11 @@ impl Catalog {
                 }
                 (ArgType::Timestamp, Value::String(s)) => fmt.date_time(self.lang, s).into(),
                 (_, Value::String(s)) => s.as_str().into(),
-                (_, other) => other.to_string().into(),
+                // The server checks each argument's type; should another
+                // shape come, it is shown plainly, never as JSON text.
+                (_, Value::Number(n)) => fmt.number(self.lang, n.as_f64().unwrap_or_default()).into(),
+                (_, Value::Bool(b)) => if *b { "true" } else { "false" }.into(),
+                _ => continue,
             };
             out.set(a.name, value);
         }

@@ -22,6 +22,8 @@ mod presence;
 mod realtime;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod wire;
 
 pub use bell_protocol as protocol;
 #[cfg(target_arch = "wasm32")]

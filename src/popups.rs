@@ -6,7 +6,6 @@
 
 use bell_protocol::Actor;
 use leptos::prelude::*;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -15,16 +14,28 @@ use crate::api::Api;
 use crate::intl::{Browser, catalog};
 use crate::state::Bell;
 
-#[derive(Deserialize)]
+/// A `popup` event: `{"tag", "kind", "args", "actor", "link", "silent"}`.
 struct Popup {
     tag: String,
     kind: String,
-    #[serde(default)]
     args: Map<String, Value>,
     actor: Actor,
     link: Option<String>,
-    #[serde(default)]
     silent: bool,
+}
+
+impl Popup {
+    fn read(data: &str) -> Option<Popup> {
+        let v = crate::wire::parse(data)?;
+        Some(Popup {
+            tag: crate::wire::string(&v, "tag")?,
+            kind: crate::wire::string(&v, "kind")?,
+            args: crate::wire::args(&v),
+            actor: crate::wire::actor(&crate::wire::get(&v, "actor"))?,
+            link: crate::wire::string(&v, "link"),
+            silent: crate::wire::get(&v, "silent").as_bool().unwrap_or(false),
+        })
+    }
 }
 
 /// `Notification.permission`: `granted`, `denied` or `default` (`unsupported` without the API).
@@ -86,7 +97,7 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
     if permission() != "granted" {
         return;
     }
-    let Ok(popup) = serde_json::from_str::<Popup>(data) else { return };
+    let Some(popup) = Popup::read(data) else { return };
     let lang = bell.lang.get_untracked();
     let c = catalog(lang);
     let title = c.text("panel-title", None);

@@ -35,8 +35,7 @@ fn token_subject(token: &str) -> Option<String> {
         b64.push('=');
     }
     let json = web_sys::window()?.atob(&b64).ok()?;
-    let claims: serde_json::Value = serde_json::from_str(&json).ok()?;
-    claims.get("sub")?.as_str().map(str::to_owned)
+    crate::wire::string(&crate::wire::parse(&json)?, "sub")
 }
 
 struct Shared {
@@ -111,19 +110,20 @@ pub fn connect(bell: Bell, api: Api, device: String, sw: Option<String>) -> Opti
     let on_message = {
         let shared = shared.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let Some(text) = e.data().as_string() else { return };
-            let Ok(message) = serde_json::from_str::<serde_json::Value>(&text) else { return };
-            let (Some(event), Some(id), Some(data)) =
-                (message["event"].as_str(), message["id"].as_str(), message["data"].as_str())
-            else {
+            let message = e.data();
+            let (Some(event), Some(id), Some(data)) = (
+                crate::wire::string(&message, "event"),
+                crate::wire::string(&message, "id"),
+                crate::wire::string(&message, "data"),
+            ) else {
                 return;
             };
             let bell = {
                 let mut s = shared.borrow_mut();
-                s.last_id = Some(id.to_owned());
+                s.last_id = Some(id);
                 s.bell
             };
-            bell.apply_stream_event(event, data);
+            bell.apply_stream_event(&event, &data);
         })
     };
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -188,8 +188,12 @@ fn open_source(shared: &Rc<RefCell<Shared>>) {
                 (s.bell, s.channel.clone())
             };
             bell.apply_stream_event(name, &data);
-            let message = serde_json::json!({"event": name, "id": id, "data": data}).to_string();
-            let _ = channel.post_message(&JsValue::from_str(&message));
+            // A plain object: BroadcastChannel clones it, no JSON text needed.
+            let message = js_sys::Object::new();
+            for (k, v) in [("event", name), ("id", id.as_str()), ("data", data.as_str())] {
+                let _ = js_sys::Reflect::set(&message, &k.into(), &v.into());
+            }
+            let _ = channel.post_message(&message);
         });
         let _ = source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
         listeners.push(listener);

@@ -266,12 +266,12 @@ impl Bell {
     pub fn apply_stream_event(self, event: &str, data: &str) {
         match event {
             "counts" => {
-                if let Ok(counts) = serde_json::from_str::<UnreadCounts>(data) {
+                if let Some(counts) = crate::wire::parse(data).and_then(|v| crate::wire::counts(&v)) {
                     self.counts.try_set(Some(counts));
                 }
             }
             "notification" => {
-                let Ok(n) = serde_json::from_str::<Notification>(data) else { return };
+                let Some(n) = crate::wire::parse(data).and_then(|v| crate::wire::notification(&v)) else { return };
                 let view = self.view();
                 let shown = n.tab == view.tab && view.category.is_none_or(|c| c == n.category);
                 // Only into a list that is loaded; otherwise the next load brings it.
@@ -294,7 +294,7 @@ impl Bell {
                 });
             }
             "read" => {
-                let Ok(change) = serde_json::from_str::<ReadChange>(data) else { return };
+                let Some(change) = crate::wire::parse(data).and_then(|v| crate::wire::read_change(&v)) else { return };
                 self.rows.with_untracked(|rows| {
                     for r in rows {
                         let read = match &change {

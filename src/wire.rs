@@ -1,0 +1,137 @@
+//! The server's JSON, read with the browser's `JSON.parse` into the protocol
+//! types, and request bodies written with `JSON.stringify`: the wasm carries
+//! no JSON parser or printer of its own. (serde_json's and the derived
+//! deserializers were the largest part of the download after Leptos; see
+//! docs/BENCHMARKS.md.) A reader answers `None` for a shape it does not know,
+//! which callers treat as a failed response.
+
+use bell_protocol::{Actor, Category, Notification, Page, ReadChange, Settings, Tab, UnreadCounts};
+use js_sys::{Array, JSON, Object, Reflect};
+use serde_json::{Map, Number, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+/// `{"k": v, …}` as JSON text.
+pub fn object(fields: &[(&str, JsValue)]) -> String {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    JSON::stringify(&o).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+pub fn get(o: &JsValue, key: &str) -> JsValue {
+    if !o.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn string(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
+fn list(o: &JsValue, key: &str) -> Option<Array> {
+    get(o, key).dyn_into::<Array>().ok()
+}
+
+/// Any JSON value (producer arguments), numbers whole where they are.
+fn value(v: &JsValue) -> Value {
+    if let Some(s) = v.as_string() {
+        Value::String(s)
+    } else if let Some(n) = v.as_f64() {
+        if n.fract() == 0.0 && n.abs() < 9.0e15 {
+            Value::from(n as i64)
+        } else {
+            Number::from_f64(n).map_or(Value::Null, Value::Number)
+        }
+    } else if let Some(b) = v.as_bool() {
+        Value::Bool(b)
+    } else if let Ok(items) = v.clone().dyn_into::<Array>() {
+        Value::Array(items.iter().map(|i| value(&i)).collect())
+    } else if v.is_object() {
+        Value::Object(map(v))
+    } else {
+        Value::Null
+    }
+}
+
+fn map(v: &JsValue) -> Map<String, Value> {
+    let Some(o) = v.dyn_ref::<Object>() else { return Map::new() };
+    Object::entries(o)
+        .iter()
+        .filter_map(|entry| {
+            let pair: Array = entry.unchecked_into();
+            Some((pair.get(0).as_string()?, value(&pair.get(1))))
+        })
+        .collect()
+}
+
+pub fn actor(v: &JsValue) -> Option<Actor> {
+    match string(v, "type")?.as_str() {
+        "user" => Some(Actor::User { id: string(v, "id")?, name: string(v, "name")? }),
+        "system" => Some(Actor::System),
+        _ => None,
+    }
+}
+
+/// A producer's arguments (an object; anything else is none).
+pub fn args(v: &JsValue) -> Map<String, Value> {
+    map(&get(v, "args"))
+}
+
+pub fn notification(v: &JsValue) -> Option<Notification> {
+    Some(Notification {
+        id: string(v, "id")?,
+        kind: string(v, "kind")?,
+        tab: Tab::parse(&string(v, "tab")?)?,
+        category: Category::parse(&string(v, "category")?)?,
+        actor: actor(&get(v, "actor"))?,
+        args: args(v),
+        link: string(v, "link"),
+        created_at: string(v, "created_at")?,
+        read_at: string(v, "read_at"),
+    })
+}
+
+pub fn page(v: &JsValue) -> Option<Page> {
+    let items = list(v, "items")?.iter().map(|i| notification(&i)).collect::<Option<Vec<_>>>()?;
+    Some(Page { items, next_cursor: string(v, "next_cursor") })
+}
+
+/// Every tab and category of the protocol table, as the server sends them all.
+pub fn counts(v: &JsValue) -> Option<UnreadCounts> {
+    let mut counts = UnreadCounts::zero();
+    let tabs = get(v, "tabs");
+    for tab in Tab::ALL {
+        let categories = get(&get(&tabs, tab.as_str()), "categories");
+        for category in tab.categories() {
+            let n = get(&categories, category.as_str()).as_f64()?;
+            counts.add(tab, *category, n as u64);
+        }
+    }
+    Some(counts)
+}
+
+pub fn read_change(v: &JsValue) -> Option<ReadChange> {
+    match string(v, "scope")?.as_str() {
+        "ids" => Some(ReadChange::Ids { ids: list(v, "ids")?.iter().filter_map(|i| i.as_string()).collect() }),
+        "all" => Some(ReadChange::All {
+            tab: Tab::parse(&string(v, "tab")?)?,
+            category: string(v, "category").and_then(|c| Category::parse(&c)),
+            up_to: string(v, "up_to"),
+        }),
+        _ => None,
+    }
+}
+
+pub fn settings(v: &JsValue) -> Option<Settings> {
+    Some(Settings { sound: get(v, "sound").as_bool()? })
+}
+
+pub fn number(v: &JsValue, key: &str) -> Option<f64> {
+    get(v, key).as_f64()
+}
