@@ -144,15 +144,7 @@ async fn two_instances_behind_nginx_stream_live_and_survive_a_rolling_restart() 
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), seen.len(), "each once: {seen:?}");
-    let page: serde_json::Value = client
-        .get(format!("{proxy}/v1/notifications?tab=general"))
-        .bearer_auth(&user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = ServerProcess::general_page(&client, &proxy, &user).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 5, "nothing lost");
     assert_eq!(seen.len(), 5);
 }

@@ -79,15 +79,7 @@ async fn idempotency_holds_across_processes() {
     assert!(answers.iter().filter(|(_, v)| v["duplicate"] == true).all(|(s, _)| *s == StatusCode::OK), "{answers:?}");
     assert!(answers.iter().all(|(_, v)| v["stored"] == 2), "every answer tells the same outcome: {answers:?}");
     for user in ["u-2", "u-3"] {
-        let page: Value = client
-            .get(format!("{}/v1/notifications?tab=general", a.base))
-            .bearer_auth(token(user))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = ServerProcess::general_page(&client, &a.base, &token(user)).await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "one notification for {user}");
     }
 }

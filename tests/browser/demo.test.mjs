@@ -4,21 +4,12 @@
 // did not go out. Visibility is stood in for (headless tabs are always visible).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, bellButton, ARTIFACTS } from './harness.mjs';
+import { start, bellButton, ARTIFACTS, VISIBILITY_STAND_IN } from './harness.mjs';
 
 let env;
 before(async () => { env = await start({ demo: true }); });
 after(async () => { await env.stop(); });
 
-const STAND_IN = () => {
-  window.__visible = true;
-  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
-  Object.defineProperty(Document.prototype, 'visibilityState', {
-    configurable: true,
-    get() { return window.__visible && real.call(this) === 'visible' ? 'visible' : 'hidden'; },
-  });
-  Document.prototype.hasFocus = () => window.__visible;
-};
 
 /** The live presence table as [device, platform, on chat, on crm] rows. */
 const presenceRows = (page) => page.$$eval('#presence tbody tr', (rows) =>
@@ -35,7 +26,7 @@ async function until(page, check, what) {
 
 test('the demo page shows each device\'s presence live and why each event was or was not delivered', async () => {
   const page = await env.browser.newPage();
-  await page.addInitScript(STAND_IN);
+  await page.addInitScript(VISIBILITY_STAND_IN);
   await page.goto(`${env.api}/demo/chat`);
   await bellButton(page).waitFor();
   const me = await until(page, (rows) => rows.some((r) => r[0].endsWith('(this browser)') && r[2] === 'active'),
@@ -51,7 +42,7 @@ test('the demo page shows each device\'s presence live and why each event was or
   assert.match(why, /suppressed/);
 
   // The user leaves the tab: the table follows.
-  await page.evaluate(() => { window.__visible = false; document.dispatchEvent(new Event('visibilitychange', { bubbles: true })); });
+  await page.evaluate(() => { window.__visible = false; window.__focused = false; document.dispatchEvent(new Event('visibilitychange', { bubbles: true })); });
   await until(page, (rows) => rows.some((r) => r[0] === `${device} (this browser)` && r[2] === 'away'), 'this browser shows as away');
 
   // A simulated Chat Mobile phone registers and comes to the foreground.

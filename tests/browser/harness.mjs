@@ -117,6 +117,21 @@ export function event(kind, recipient, args, { actor = { type: 'user', id: 'u-9'
   };
 }
 
+/** An init script standing in for visibility and focus (headless tabs are
+ *  always visible and focused): `window.__visible` / `window.__focused`
+ *  say what the page reports; it is hidden anyway when the browser really
+ *  hides it (unloading). */
+export const VISIBILITY_STAND_IN = () => {
+  window.__visible = true;
+  window.__focused = true;
+  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
+  Object.defineProperty(Document.prototype, 'visibilityState', {
+    configurable: true,
+    get() { return window.__visible && real.call(this) === 'visible' ? 'visible' : 'hidden'; },
+  });
+  Document.prototype.hasFocus = () => window.__focused;
+};
+
 /** The open shadow root's bell button etc. are reachable with normal locators
  *  (Playwright pierces open shadow roots). */
 export const bellButton = (page) => page.getByRole('button', { name: /^Notifications/ });

@@ -54,23 +54,30 @@ async function waitForPopups(page, n) {
   return popups(page);
 }
 
+/** A page of `u` (CRM) in `context` whose bell streams, is a registered
+ *  device (pop-ups are routed to those only) and has its worker active
+ *  (else the widget falls back to a page pop-up). */
+async function pageWithWorker(context, u) {
+  const page = await context.newPage();
+  const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
+  const registered = page.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
+  await page.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
+  await streaming;
+  await registered;
+  const active = () => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
+  for (let i = 0; i < 250 && !(await active()); i++) await page.waitForTimeout(20);
+  assert.ok(await active(), 'the service worker is active');
+  return page;
+}
+
 test('pop-ups go through the service worker: one per browser, tagged, in the current language, sound per setting', async () => {
   const u = 'u-popups';
   const context = await env.browser.newContext();
   await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
-  const a = await context.newPage();
-  const streaming = a.waitForResponse((r) => r.url().includes('/v1/stream'));
-  const registered = a.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
-  await a.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
-  await streaming;
-  await registered; // pop-ups are routed to registered devices only
+  const a = await pageWithWorker(context, u);
   const b = await context.newPage();
   await b.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await bellButton(b).waitFor();
-  // The worker must be active before the first pop-up (else the widget falls back to a page pop-up).
-  const active = () => a.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
-  for (let i = 0; i < 250 && !(await active()); i++) await a.waitForTimeout(20);
-  assert.ok(await active(), 'the service worker is active');
   assert.equal(await a.evaluate(async () => (await navigator.serviceWorker.getRegistration('/bell-sw.js')).scope),
     `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
 
@@ -106,15 +113,7 @@ test('clicking a pop-up marks it read and brings the host tab to its link', asyn
   const deal = env.page('/deals/77', '<!doctype html><title>Deal 77</title><p>Deal 77</p>');
   const context = await env.browser.newContext();
   await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
-  const page = await context.newPage();
-  const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
-  const registered = page.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
-  await page.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
-  await streaming;
-  await registered;
-  const active = () => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
-  for (let i = 0; i < 250 && !(await active()); i++) await page.waitForTimeout(20);
-  assert.ok(await active(), 'the service worker is active');
+  const page = await pageWithWorker(context, u);
   const worker = context.serviceWorkers().find((w) => w.url().endsWith('/bell-sw.js'));
   assert.ok(worker, 'the worker is visible to the test');
 

@@ -3,23 +3,11 @@
 // does not. Visibility is stood in for (headless tabs are always visible).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, event, token } from './harness.mjs';
+import { start, event, token, VISIBILITY_STAND_IN } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env.stop(); });
-
-const STAND_IN = () => {
-  window.__visible = true;
-  window.__focused = true;
-  // Hidden when the test says so, or when the browser really hides the page (unloading).
-  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
-  Object.defineProperty(Document.prototype, 'visibilityState', {
-    configurable: true,
-    get() { return window.__visible && real.call(this) === 'visible' ? 'visible' : 'hidden'; },
-  });
-  Document.prototype.hasFocus = () => window.__focused;
-};
 
 async function decisions(user, key) {
   for (let i = 0; i < 200; i++) {
@@ -39,7 +27,7 @@ const presenceReport = (page, active) => page.waitForResponse((r) =>
 test('a tab active on chat suppresses chat pop-ups for its browser; hidden, it gets them', async () => {
   const u = 'u-presence';
   const page = await env.browser.newPage();
-  await page.addInitScript(STAND_IN);
+  await page.addInitScript(VISIBILITY_STAND_IN);
   const reported = presenceReport(page, true);
   await page.goto(env.bellPage(u, { app: 'chat' }));
   const first = JSON.parse((await reported).postData());
@@ -94,7 +82,7 @@ test('a tab active on chat suppresses chat pop-ups for its browser; hidden, it g
 test('a CRM page never suppresses chat pop-ups, and CRM events always pop up', async () => {
   const u = 'u-presence-crm';
   const page = await env.browser.newPage();
-  await page.addInitScript(STAND_IN);
+  await page.addInitScript(VISIBILITY_STAND_IN);
   const reported = presenceReport(page, true);
   await page.goto(env.bellPage(u, { app: 'crm' }));
   await reported;

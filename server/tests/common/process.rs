@@ -60,6 +60,13 @@ impl ServerProcess {
         panic!("bell-server did not stop within 10 s");
     }
 
+    /// The first page of `user`'s General tab, as served at `base` (this
+    /// process, or a proxy in front of it).
+    pub async fn general_page(client: &reqwest::Client, base: &str, user_token: &str) -> serde_json::Value {
+        let res = client.get(format!("{base}/v1/notifications?tab=general")).bearer_auth(user_token).send().await;
+        res.unwrap().json().await.unwrap()
+    }
+
     pub fn port(&self) -> u16 {
         self.base.rsplit(':').next().unwrap().parse().unwrap()
     }
