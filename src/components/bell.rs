@@ -28,7 +28,6 @@ pub fn BellRoot(
     // Built on first open, then kept and only hidden: reopening a long list
     // costs a style change, not a thousand new nodes.
     let built = RwSignal::new(false);
-    let t = move |id: &'static str| catalog(bell.lang.get()).text(id, None);
     let total = move || bell.counts.with(|c| c.as_ref().map_or(0, |c| c.total));
     let close = move |refocus: bool| {
         bell.open.set(false);
@@ -92,7 +91,7 @@ pub fn BellRoot(
                     hidden=move || !bell.open.get()
                 >
                     <div class="panel__header">
-                        <h2 id="bell-panel-title" class="panel__title">{move || t("panel-title")}</h2>
+                        <h2 id="bell-panel-title" class="panel__title">{super::label(bell, "panel-title")}</h2>
                         <button
                             type="button"
                             class="panel__mark-all"
@@ -100,7 +99,7 @@ pub fn BellRoot(
                             on:click=move |_| bell.read_all()
                         >
                             {icons::check_all()}
-                            <span>{move || t("mark-all-read")}</span>
+                            <span>{super::label(bell, "mark-all-read")}</span>
                         </button>
                     </div>
                     <Tabs bell=bell />

@@ -3,15 +3,28 @@
 use bell_protocol::Category;
 use leptos::prelude::*;
 
-use crate::intl::catalog;
 use crate::state::Bell;
+
+/// The catalog message naming a category.
+fn category_message(c: Category) -> &'static str {
+    match c {
+        Category::Reminder => "category-reminder",
+        Category::Mention => "category-mention",
+        Category::Assignment => "category-assignment",
+        Category::Update => "category-update",
+        Category::DownloadUpload => "category-download_upload",
+        Category::Resolved => "category-resolved",
+        Category::Contact => "category-contact",
+        Category::Deal => "category-deal",
+        Category::Expense => "category-expense",
+    }
+}
 
 #[component]
 pub fn Filters(
     /// The widget's state.
     bell: Bell,
 ) -> impl IntoView {
-    let t = move |id: &str| catalog(bell.lang.get()).text(id, None);
     let on_category = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         bell.category.set(Category::parse(&value));
@@ -25,22 +38,21 @@ pub fn Filters(
         <div class="filters">
             <label class="filters__category">
                 <select
-                    aria-label=move || t("category-label")
+                    aria-label=super::label(bell, "category-label")
                     prop:value=move || bell.category.get().map_or("", |c| c.as_str())
                     on:change=on_category
                 >
-                    <option value="">{move || t("category-all")}</option>
+                    <option value="">{super::label(bell, "category-all")}</option>
                     {move || {
                         bell.tab
                             .get()
                             .categories()
                             .iter()
                             .map(|c| {
-                                let id = format!("category-{}", c.as_str());
                                 let selected = move || bell.category.get() == Some(*c);
                                 view! {
                                     <option value=c.as_str() selected=selected>
-                                        {move || t(&id)}
+                                        {super::label(bell, category_message(*c))}
                                     </option>
                                 }
                             })
@@ -51,7 +63,7 @@ pub fn Filters(
             <label class="filters__switch">
                 <input type="checkbox" role="switch" prop:checked=move || bell.unread_only.get() on:change=on_unread />
                 <span class="filters__track" aria-hidden="true"></span>
-                <span>{move || t("unread-only")}</span>
+                <span>{super::label(bell, "unread-only")}</span>
             </label>
         </div>
     }

@@ -88,8 +88,8 @@ pub fn Item(
                 <button
                     type="button"
                     class="item__mark"
-                    aria-label=move || catalog(bell.lang.get()).text("mark-read", None)
-                    title=move || catalog(bell.lang.get()).text("mark-read", None)
+                    aria-label=super::label(bell, "mark-read")
+                    title=super::label(bell, "mark-read")
                     on:click=on_mark.clone()
                 >
                     {icons::check()}

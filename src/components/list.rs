@@ -7,7 +7,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::item::Item;
-use crate::intl::catalog;
 use crate::state::{Bell, Row, Status};
 
 #[component]
@@ -15,7 +14,6 @@ pub fn List(
     /// The widget's state.
     bell: Bell,
 ) -> impl IntoView {
-    let t = move |id: &'static str| catalog(bell.lang.get()).text(id, None);
     let scroller = NodeRef::<html::Div>::new();
     let sentinel = NodeRef::<html::Div>::new();
 
@@ -71,32 +69,32 @@ pub fn List(
             node_ref=scroller
             aria-busy=move || matches!(bell.status.get(), Status::Loading | Status::LoadingMore).to_string()
         >
-            <Show when=move || bell.status.get() == Status::Offline>
-                <p class="state state--offline" role="status">{move || t("offline")}</p>
+            <Show when=super::status_is(bell, Status::Offline)>
+                <p class="state state--offline" role="status">{super::label(bell, "offline")}</p>
             </Show>
-            <Show when=move || bell.status.get() == Status::Error>
+            <Show when=super::status_is(bell, Status::Error)>
                 <div class="state state--error" role="alert">
-                    <p>{move || t("error-title")}</p>
+                    <p>{super::label(bell, "error-title")}</p>
                     <button type="button" class="state__retry" on:click=move |_| bell.load_first_page()>
-                        {move || t("retry")}
+                        {super::label(bell, "retry")}
                     </button>
                 </div>
             </Show>
-            <Show when=move || bell.status.get() == Status::Loading>
+            <Show when=super::status_is(bell, Status::Loading)>
                 <p class="state state--loading" role="status">
                     <span class="spinner" aria-hidden="true"></span>
-                    {move || t("loading")}
+                    {super::label(bell, "loading")}
                 </p>
             </Show>
             <Show when=empty>
                 <div class="state state--empty" role="status">
-                    <p class="state__title">{move || t("empty-title")}</p>
-                    <p>{move || t("empty-body")}</p>
+                    <p class="state__title">{super::label(bell, "empty-title")}</p>
+                    <p>{super::label(bell, "empty-body")}</p>
                 </div>
             </Show>
             <Show when=move || has_today.get()>
                 <section class="section" aria-labelledby="bell-today">
-                    <h3 class="section__title" id="bell-today">{move || t("section-today")}</h3>
+                    <h3 class="section__title" id="bell-today">{super::label(bell, "section-today")}</h3>
                     <ul class="section__items" role="list">
                         <For each=section(true) key=|r| r.n.id.clone() let:row>
                             <Item bell=bell row=row />
@@ -106,7 +104,7 @@ pub fn List(
             </Show>
             <Show when=move || has_older.get()>
                 <section class="section" aria-labelledby="bell-older">
-                    <h3 class="section__title" id="bell-older">{move || t("section-older")}</h3>
+                    <h3 class="section__title" id="bell-older">{super::label(bell, "section-older")}</h3>
                     <ul class="section__items" role="list">
                         <For each=section(false) key=|r| r.n.id.clone() let:row>
                             <Item bell=bell row=row />
@@ -114,8 +112,8 @@ pub fn List(
                     </ul>
                 </section>
             </Show>
-            <Show when=move || bell.status.get() == Status::LoadingMore>
-                <p class="state state--more" role="status">{move || t("loading-more")}</p>
+            <Show when=super::status_is(bell, Status::LoadingMore)>
+                <p class="state state--more" role="status">{super::label(bell, "loading-more")}</p>
             </Show>
             <div class="list__end" node_ref=sentinel aria-hidden="true"></div>
         </div>

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::intl::catalog;
 use crate::popups;
 use crate::state::Bell;
 
@@ -14,7 +13,6 @@ pub fn PopupSettings(
     /// The widget's state.
     bell: Bell,
 ) -> impl IntoView {
-    let t = move |id: &'static str| catalog(bell.lang.get()).text(id, None);
     let permission = RwSignal::new(popups::permission());
     let sound = RwSignal::new(true);
     let api = bell.api.get_untracked();
@@ -43,15 +41,15 @@ pub fn PopupSettings(
         <div class="popups">
             {move || match permission.get().as_str() {
                 "default" => view! {
-                    <button type="button" class="popups__enable" on:click=ask>{move || t("popups-enable")}</button>
+                    <button type="button" class="popups__enable" on:click=ask>{super::label(bell, "popups-enable")}</button>
                 }
                 .into_any(),
-                "denied" => view! { <p class="popups__hint" role="note">{move || t("popups-blocked")}</p> }.into_any(),
+                "denied" => view! { <p class="popups__hint" role="note">{super::label(bell, "popups-blocked")}</p> }.into_any(),
                 "granted" => view! {
                     <label class="filters__switch">
                         <input type="checkbox" role="switch" prop:checked=move || sound.get() on:change=toggle_sound />
                         <span class="filters__track" aria-hidden="true"></span>
-                        <span>{move || t("popups-sound")}</span>
+                        <span>{super::label(bell, "popups-sound")}</span>
                     </label>
                 }
                 .into_any(),

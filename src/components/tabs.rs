@@ -73,7 +73,7 @@ pub fn Tabs(
                             tabindex=move || if selected() { "0" } else { "-1" }
                             on:click=move |_| select(tab, false)
                         >
-                            {move || catalog(bell.lang.get()).text(message(tab), None)}
+                            {super::label(bell, message(tab))}
                             <span class="tabs__count" class:tabs__count--zero=move || count() == 0 aria-hidden="true">
                                 {move || super::bell::badge_text(count())}
                             </span>
