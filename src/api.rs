@@ -1,9 +1,10 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Page, Settings, Tab, UnreadCounts};
+use bell_protocol::{Category, Page, Settings, Tab};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use wasm_bindgen::JsValue;
 
+use crate::counts::Counts;
 use crate::wire;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +63,7 @@ impl Api {
         builder.header("Content-Type", "application/json").body(body)
     }
 
-    pub async fn counts(&self) -> Result<UnreadCounts, ApiError> {
+    pub async fn counts(&self) -> Result<Counts, ApiError> {
         let request = self.authorized(Request::get(&self.url("/v1/notifications/unread-count"))).build();
         Self::json(Self::send(request).await?, wire::counts).await
     }

@@ -4,6 +4,7 @@
 //! `i18n` is plain Rust (its catalog checks run natively with `cargo test`);
 //! everything that touches the browser is compiled for wasm only.
 
+pub mod counts;
 pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bell_protocol::{Category, Notification, ReadChange, Tab, UnreadCounts};
+use bell_protocol::{Category, Notification, ReadChange, Tab};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Api, ApiError, View};
+use crate::counts::Counts;
 use crate::i18n::Lang;
 
 /// What the list area shows besides items.
@@ -54,7 +55,7 @@ pub struct Bell {
     pub tab: RwSignal<Tab>,
     pub category: RwSignal<Option<Category>>,
     pub unread_only: RwSignal<bool>,
-    pub counts: RwSignal<Option<UnreadCounts>>,
+    pub counts: RwSignal<Option<Counts>>,
     pub rows: RwSignal<Vec<Row>, LocalStorage>,
     pub next_cursor: RwSignal<Option<String>>,
     pub status: RwSignal<Status>,
@@ -218,14 +219,8 @@ impl Bell {
         row.read.set(true);
         let (tab, category) = (row.n.tab, row.n.category);
         self.counts.update(|c| {
-            if let Some(c) = c
-                && let Some(t) = c.tabs.get_mut(&tab)
-                && let Some(n) = t.categories.get_mut(&category)
-                && *n > 0
-            {
-                *n -= 1;
-                t.total -= 1;
-                c.total -= 1;
+            if let Some(c) = c {
+                c.take_one(tab, category);
             }
         });
         let (api, id, read) = (self.api.get_untracked(), row.n.id.clone(), row.read.clone());
@@ -317,18 +312,16 @@ impl Bell {
 
     /// Unread count of a tab (0 until counts are known).
     pub fn tab_unread(&self, tab: Tab) -> u64 {
-        self.counts.with(|c| c.as_ref().and_then(|c| c.tabs.get(&tab)).map_or(0, |t| t.total))
+        self.counts.with(|c| c.as_ref().map_or(0, |c| c.tab(tab)))
     }
 
     /// Unread count of what "Mark all as read" would mark.
     pub fn scope_unread(&self) -> u64 {
         let (tab, category) = (self.tab.get(), self.category.get());
-        self.counts.with(|c| {
-            let Some(t) = c.as_ref().and_then(|c| c.tabs.get(&tab)) else { return 0 };
-            match category {
-                None => t.total,
-                Some(cat) => t.categories.get(&cat).copied().unwrap_or(0),
-            }
+        self.counts.with(|c| match (c, category) {
+            (None, _) => 0,
+            (Some(c), None) => c.tab(tab),
+            (Some(c), Some(cat)) => c.category(tab, cat),
         })
     }
 }

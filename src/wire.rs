@@ -5,10 +5,12 @@
 //! docs/BENCHMARKS.md.) A reader answers `None` for a shape it does not know,
 //! which callers treat as a failed response.
 
-use bell_protocol::{Actor, Category, Notification, Page, ReadChange, Settings, Tab, UnreadCounts};
+use bell_protocol::{Actor, Category, Notification, Page, ReadChange, Settings, Tab};
 use js_sys::{Array, JSON, Object, Reflect};
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::counts::Counts;
 
 pub fn parse(text: &str) -> Option<JsValue> {
     JSON::parse(text).ok()
@@ -103,8 +105,8 @@ pub fn page(v: &JsValue) -> Option<Page> {
 }
 
 /// Every tab and category of the protocol table, as the server sends them all.
-pub fn counts(v: &JsValue) -> Option<UnreadCounts> {
-    let mut counts = UnreadCounts::zero();
+pub fn counts(v: &JsValue) -> Option<Counts> {
+    let mut counts = Counts::default();
     let tabs = get(v, "tabs");
     for tab in Tab::ALL {
         let categories = get(&get(&tabs, tab.as_str()), "categories");
