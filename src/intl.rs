@@ -3,7 +3,6 @@
 //! with the widget).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use fluent_bundle::FluentValue;
 use js_sys::{Array, Date, Function, Object, Reflect};
@@ -11,21 +10,26 @@ use wasm_bindgen::JsValue;
 
 use crate::i18n::{Catalog, Formats, Lang};
 
+// A handful of entries each (two languages, a few styles): a list searched
+// in order is as fast as a map here, and keeps a map type out of the wasm.
 thread_local! {
-    static CATALOGS: RefCell<HashMap<Lang, &'static Catalog>> = RefCell::new(HashMap::new());
-    static FORMATTERS: RefCell<HashMap<(Style, Lang), Function>> = RefCell::new(HashMap::new());
+    static CATALOGS: RefCell<Vec<(Lang, &'static Catalog)>> = const { RefCell::new(Vec::new()) };
+    static FORMATTERS: RefCell<Vec<((Style, Lang), Function)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The catalog of a language, built once (leaked: two live for the page's life).
 pub fn catalog(lang: Lang) -> &'static Catalog {
     CATALOGS.with(|c| {
-        *c.borrow_mut().entry(lang).or_insert_with(|| {
-            let formatter = match lang {
-                Lang::En => fluent_number_en as _,
-                Lang::Id => fluent_number_id as _,
-            };
-            Box::leak(Box::new(Catalog::new(lang, Some(formatter))))
-        })
+        if let Some((_, catalog)) = c.borrow().iter().find(|(l, _)| *l == lang) {
+            return *catalog;
+        }
+        let formatter = match lang {
+            Lang::En => fluent_number_en as _,
+            Lang::Id => fluent_number_id as _,
+        };
+        let catalog: &'static Catalog = Box::leak(Box::new(Catalog::new(lang, Some(formatter))));
+        c.borrow_mut().push((lang, catalog));
+        catalog
     })
 }
 
@@ -45,7 +49,7 @@ fn fluent_number(lang: Lang, v: &FluentValue) -> Option<String> {
 }
 
 /// The formats the widget uses; with the language, the key of a cached formatter.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 enum Style {
     Number,
     Currency(String),
@@ -56,30 +60,34 @@ enum Style {
 /// `Intl.NumberFormat` / `Intl.DateTimeFormat` `format`, built once per style and language.
 fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
     let format = FORMATTERS.with(|f| {
-        f.borrow_mut()
-            .entry((style.clone(), lang))
-            .or_insert_with(|| {
-                let locales = Array::of1(&JsValue::from_str(lang.tag()));
-                let options = Object::new();
-                let set = |k: &str, v: &str| {
-                    let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
-                };
-                let formatter: Object = match &style {
-                    Style::Number => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
-                    Style::Currency(code) => {
-                        set("style", "currency");
-                        set("currency", code);
-                        js_sys::Intl::NumberFormat::new(&locales, &options).into()
-                    }
-                    Style::DateTime => {
-                        set("dateStyle", "medium");
-                        set("timeStyle", "short");
-                        js_sys::Intl::DateTimeFormat::new(&locales, &options).into()
-                    }
-                };
-                Reflect::get(&formatter, &JsValue::from_str("format")).map(Function::from).expect("Intl format")
-            })
-            .clone()
+        let key = (style, lang);
+        if let Some((_, format)) = f.borrow().iter().find(|(k, _)| *k == key) {
+            return format.clone();
+        }
+        let (style, lang) = &key;
+        let format = {
+            let locales = Array::of1(&JsValue::from_str(lang.tag()));
+            let options = Object::new();
+            let set = |k: &str, v: &str| {
+                let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+            };
+            let formatter: Object = match &style {
+                Style::Number => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
+                Style::Currency(code) => {
+                    set("style", "currency");
+                    set("currency", code);
+                    js_sys::Intl::NumberFormat::new(&locales, &options).into()
+                }
+                Style::DateTime => {
+                    set("dateStyle", "medium");
+                    set("timeStyle", "short");
+                    js_sys::Intl::DateTimeFormat::new(&locales, &options).into()
+                }
+            };
+            Reflect::get(&formatter, &JsValue::from_str("format")).map(Function::from).expect("Intl format")
+        };
+        f.borrow_mut().push((key.clone(), format.clone()));
+        format
     });
     format.call1(&JsValue::NULL, value).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
