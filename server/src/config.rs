@@ -62,6 +62,12 @@ impl Config {
                 None => Ok(Duration::from_secs(default)),
             }
         };
+        // Intervals that drive timers: zero would spin (or panic in tokio).
+        let positive_secs = |name: &str, default: u64| -> anyhow::Result<Duration> {
+            let d = secs(name, default)?;
+            anyhow::ensure!(!d.is_zero(), "{name} must be at least 1 second");
+            Ok(d)
+        };
         let listen = get("BELL_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         Ok(Config {
             listen: listen
@@ -77,7 +83,7 @@ impl Config {
                         .with_context(|| format!("BELL_DATABASE_MAX_CONNECTIONS: {v:?} is not a positive number"))?,
                     None => crate::store::PoolSettings::default().max_connections,
                 },
-                acquire_timeout: secs("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", 5)?,
+                acquire_timeout: positive_secs("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", 5)?,
             },
             jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
             service_token: secret("BELL_SERVICE_TOKEN", DEMO_SERVICE_TOKEN)?,
@@ -85,12 +91,12 @@ impl Config {
             presence_ttl: secs("BELL_PRESENCE_TTL_SECS", 60)?,
             allowed_origins: list("BELL_ALLOWED_ORIGINS"),
             widget_dir: get("BELL_WIDGET_DIR").unwrap_or_else(|| "dist".into()).into(),
-            purge_interval: secs("BELL_PURGE_INTERVAL_SECS", 300)?,
+            purge_interval: positive_secs("BELL_PURGE_INTERVAL_SECS", 300)?,
             purge_batch: 1000,
             fcm_credentials: get("BELL_FCM_CREDENTIALS").map(PathBuf::from),
             fcm_endpoint: get("BELL_FCM_ENDPOINT").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
             push_backoff: Duration::from_secs(1),
-            stream_keep_alive: secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
+            stream_keep_alive: positive_secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
             demo,
         })
     }
@@ -132,6 +138,10 @@ mod tests {
         }
         let err = with(("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", "soon")).unwrap_err();
         assert!(format!("{err:#}").contains("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"), "{err:#}");
+        for timer in ["BELL_PURGE_INTERVAL_SECS", "BELL_STREAM_KEEPALIVE_SECS", "BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"] {
+            let err = with((timer, "0")).unwrap_err();
+            assert!(err.to_string().contains(timer), "{err}");
+        }
     }
 
     #[test]
