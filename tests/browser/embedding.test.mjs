@@ -16,7 +16,10 @@ test('renders in an open shadow root, isolated from host CSS both ways', async (
   await page.goto(url);
   const button = bellButton(page);
   await button.waitFor();
-  assert.equal(await button.getAttribute('aria-label'), 'Notifications, 1 unread');
+  // The bell is there before its counts arrive: wait for them.
+  const label = () => button.getAttribute('aria-label');
+  for (let i = 0; i < 250 && (await label()) !== 'Notifications, 1 unread'; i++) await page.waitForTimeout(20);
+  assert.equal(await label(), 'Notifications, 1 unread');
   assert.ok(await button.isVisible(), 'host CSS does not hide the bell');
   const info = await page.evaluate(() => {
     const el = document.querySelector('qontak-bell');

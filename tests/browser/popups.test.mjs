@@ -45,8 +45,9 @@ async function popups(page) {
   });
 }
 
+/** The pop-ups shown, once there are `n` (waits up to ~10 s: slow CI). */
 async function waitForPopups(page, n) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const list = await popups(page);
     if (list.length >= n) return list;
     await page.waitForTimeout(25);
@@ -65,7 +66,7 @@ async function pageWithWorker(context, u) {
   await streaming;
   await registered;
   const active = () => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
-  for (let i = 0; i < 250 && !(await active()); i++) await page.waitForTimeout(20);
+  for (let i = 0; i < 500 && !(await active()); i++) await page.waitForTimeout(20);
   assert.ok(await active(), 'the service worker is active');
   return page;
 }
