@@ -56,7 +56,7 @@ pub struct Bell {
     pub category: RwSignal<Option<Category>>,
     pub unread_only: RwSignal<bool>,
     pub counts: RwSignal<Option<Counts>>,
-    pub rows: RwSignal<Vec<Row>, LocalStorage>,
+    pub rows: RwSignal<Vec<Row>>,
     pub next_cursor: RwSignal<Option<String>>,
     pub status: RwSignal<Status>,
     /// Ticks every 30 s, for relative times.
@@ -80,7 +80,7 @@ impl Bell {
             category: RwSignal::new(None),
             unread_only: RwSignal::new(false),
             counts: RwSignal::new(None),
-            rows: RwSignal::new_local(Vec::new()),
+            rows: RwSignal::new(Vec::new()),
             next_cursor: RwSignal::new(None),
             status: RwSignal::new(Status::Idle),
             now: RwSignal::new(now),
