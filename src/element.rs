@@ -125,7 +125,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         // A new api or token: start over (also resumes after `bell-auth-expired`),
         // with a live stream for this user.
         let live = StoredValue::new_local(None::<crate::realtime::Realtime>);
+        // This browser's device id, shared by its tabs (read from storage once).
         let device = crate::presence::device_id();
+        let device_for_stream = device.clone();
         Effect::new(move |previous: Option<()>| {
             let api = api.get();
             live.set_value(None);
@@ -133,7 +135,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 return;
             }
             let sw = attributes.sw.get_untracked();
-            live.set_value(crate::realtime::connect(bell, api.clone(), device.clone(), sw));
+            live.set_value(crate::realtime::connect(bell, api.clone(), device_for_stream.clone(), sw));
             if previous.is_some() {
                 bell.status.set(Status::Idle);
             }
@@ -157,10 +159,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             let _ = opener.try_update_value(|o| o.take());
         });
         // Presence of this tab on its app; restarts with a new token or app.
-        {
-            let device = crate::presence::device_id();
-            Effect::new(move |_| crate::presence::run(api.get(), attributes.app.get(), device.clone()));
-        }
+        Effect::new(move |_| crate::presence::run(api.get(), attributes.app.get(), device.clone()));
         let tick_count = std::cell::Cell::new(0u32);
         let tick = set_interval_with_handle(
             move || {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use bell_server::clock::{DAY_MS, now_ms};
 use bell_server::{Auth, Store, ingest};
-use common::{Stats, cpu_secs, postgres_admin, postgres_database, postgres_server, start_server, stats};
+use common::{Stats, cpu_secs, fresh_postgres_database, postgres_server, start_server, stats};
 use serde_json::json;
 
 const USERS: usize = 10_000;
@@ -180,19 +180,14 @@ async fn main() -> anyhow::Result<()> {
             // (target/bench/pg); each run works on a copy made from it.
             let marker = dir.join("pg-1m.done");
             if !marker.exists() {
-                postgres_admin(server, &["DROP DATABASE IF EXISTS bell_seed", "CREATE DATABASE bell_seed"]).await?;
-                seed(&postgres_database(server, "bell_seed")).await?;
-                let pool = sqlx::PgPool::connect(&postgres_database(server, "bell_seed")).await?;
+                let seed_url = fresh_postgres_database(server, "bell_seed", None).await?;
+                seed(&seed_url).await?;
+                let pool = sqlx::PgPool::connect(&seed_url).await?;
                 sqlx::raw_sql("VACUUM ANALYZE").execute(&pool).await?;
                 pool.close().await;
                 std::fs::write(&marker, "seeded")?;
             }
-            postgres_admin(
-                server,
-                &["DROP DATABASE IF EXISTS bell_work WITH (FORCE)", "CREATE DATABASE bell_work TEMPLATE bell_seed"],
-            )
-            .await?;
-            postgres_database(server, "bell_work")
+            fresh_postgres_database(server, "bell_work", Some("bell_seed")).await?
         }
     };
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::{cpu_secs, postgres_admin, postgres_database, postgres_server, rss_bytes, start_server, stats};
+use common::{cpu_secs, fresh_postgres_database, postgres_server, rss_bytes, start_server, stats};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -120,14 +120,7 @@ async fn main() -> anyhow::Result<()> {
     let postgres = postgres_server();
     let database_url = match &postgres {
         None => format!("sqlite://{}", dir.path().join("stream.db").display()),
-        Some(server) => {
-            postgres_admin(
-                server,
-                &["DROP DATABASE IF EXISTS bell_stream WITH (FORCE)", "CREATE DATABASE bell_stream"],
-            )
-            .await?;
-            postgres_database(server, "bell_stream")
-        }
+        Some(server) => fresh_postgres_database(server, "bell_stream", None).await?,
     };
     // The streams' server; on PostgreSQL a second process takes the events.
     let (server, base) = start_server(&database_url, SECRET, SERVICE, &[]).await?;

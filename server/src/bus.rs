@@ -36,7 +36,8 @@ pub async fn connect(url: &str, hub: &Hub) -> anyhow::Result<()> {
     let me = uuid::Uuid::new_v4().to_string();
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
-    let publisher = sqlx::PgPool::connect(url).await?;
+    // Notes go out one after another: one connection is all it uses.
+    let publisher = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
     let (outbox, notes) = mpsc::unbounded_channel();
     hub.forward_to(outbox);
     tokio::spawn(publish(publisher, me.clone(), notes));

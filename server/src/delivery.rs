@@ -103,14 +103,14 @@ async fn route_batch(
         for (user, key) in &job.targets {
             let Some((devices, presence)) = inputs.get(user) else { continue };
             let mut routed = route(job.what.chat, devices, presence);
+            // What a pop-up or push carries; a pop-up adds whether it is silent.
+            let w = &job.what;
+            let mut payload = json!({"tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link});
             for d in routed.iter_mut().filter(|d| d.sent && d.channel == Channel::Push) {
                 let token = devices.iter().find(|x| x.device_id == d.device_id).and_then(|x| x.push_token.clone());
                 match (push, token) {
                     (true, Some(token)) => {
-                        let w = &job.what;
-                        let data =
-                            json!({"tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link});
-                        pushes.push((user.clone(), d.device_id.clone(), token, data.to_string()));
+                        pushes.push((user.clone(), d.device_id.clone(), token, payload.to_string()));
                     }
                     _ => {
                         d.sent = false;
@@ -118,13 +118,10 @@ async fn route_batch(
                     }
                 }
             }
-            let silent = !sound.get(user).copied().unwrap_or(true);
+            payload["silent"] = json!(!sound.get(user).copied().unwrap_or(true));
+            let popup = payload.to_string();
             for d in routed.iter().filter(|d| d.sent && d.channel == Channel::Browser) {
-                let w = &job.what;
-                let payload = json!({
-                    "tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link, "silent": silent,
-                });
-                hub.popup(user, &d.device_id, payload.to_string());
+                hub.popup(user, &d.device_id, popup.clone());
             }
             decisions.extend(routed.into_iter().map(|d| (user.clone(), key.clone(), d)));
         }

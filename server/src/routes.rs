@@ -324,7 +324,7 @@ async fn read_all(
     ),
     security(("user_token" = [])),
     responses(
-        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange), `counts` (UnreadCounts) and `popup` (`{tag, kind, args, actor, link, silent}`, for this device) events; a comment every 15 s keeps it alive", content_type = "text/event-stream"),
+        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange), `counts` (UnreadCounts) and `popup` (`{tag, kind, args, actor, link, silent}`, for this device) events; a comment keeps it alive when idle (every 15 s by default, `BELL_STREAM_KEEPALIVE_SECS`)", content_type = "text/event-stream"),
         (status = 401, body = ErrorBody),
     )
 )]
@@ -385,21 +385,28 @@ fn device_id_field(obj: &Map<String, Value>) -> AppResult<String> {
     }
 }
 
-fn app_field(obj: &Map<String, Value>, required: bool) -> AppResult<Option<App>> {
-    match obj.get("app") {
-        Some(Value::String(s)) => App::parse(s)
+/// A field holding one of a few names (`parse` knows them; `allowed` says them).
+fn choice_field<T>(
+    obj: &Map<String, Value>,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    allowed: &str,
+) -> AppResult<Option<T>> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse(s)
             .map(Some)
-            .ok_or_else(|| AppError::field("invalid_value", "app", "`app` must be `chat` or `crm`")),
-        None | Some(Value::Null) if !required => Ok(None),
-        None | Some(Value::Null) => Err(AppError::field("missing_field", "app", "`app` is required")),
-        Some(_) => Err(AppError::field("invalid_type", "app", "`app` must be `chat` or `crm`")),
+            .ok_or_else(|| AppError::field("invalid_value", name, format!("`{name}` must be {allowed}"))),
+        Some(_) => Err(AppError::field("invalid_type", name, format!("`{name}` must be {allowed}"))),
     }
 }
 
-fn platform_value(s: &str, field: &str) -> AppResult<Platform> {
-    Platform::parse(s)
-        .ok_or_else(|| AppError::field("invalid_value", field, format!("`{field}` must be web, android or ios")))
+fn required<T>(value: Option<T>, name: &str) -> AppResult<T> {
+    value.ok_or_else(|| AppError::field("missing_field", name, format!("`{name}` is required")))
 }
+
+const APPS: &str = "`chat` or `crm`";
+const PLATFORMS: &str = "web, android or ios";
 
 /// The caller's settings.
 #[utoipa::path(get, path = "/v1/settings", tag = "settings", security(("user_token" = [])),
@@ -443,7 +450,8 @@ async fn put_device(
     Path(platform): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<StatusCode> {
-    let platform = platform_value(&platform, "platform")?;
+    let platform = Platform::parse(&platform)
+        .ok_or_else(|| AppError::field("invalid_value", "platform", format!("`platform` must be {PLATFORMS}")))?;
     let body = json_body(body)?;
     let obj = object(&body, &["device_id", "app", "push_token"])?;
     let push_token = match obj.get("push_token") {
@@ -453,7 +461,8 @@ async fn put_device(
             return Err(AppError::field("invalid_value", "push_token", "`push_token` must be a token string or null"));
         }
     };
-    let device = Device { device_id: device_id_field(obj)?, platform, app: app_field(obj, false)?, push_token };
+    let app = choice_field(obj, "app", App::parse, APPS)?;
+    let device = Device { device_id: device_id_field(obj)?, platform, app, push_token };
     state.store.put_device(&user, &device, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -499,12 +508,8 @@ async fn record_presence(state: &AppState, user: &str, body: Result<Bytes, Bytes
     let body = json_body(body)?;
     let obj = object(&body, &["device_id", "platform", "app", "active"])?;
     let device_id = device_id_field(obj)?;
-    let platform = match obj.get("platform") {
-        Some(Value::String(p)) => platform_value(p, "platform")?,
-        None | Some(Value::Null) => return Err(AppError::field("missing_field", "platform", "`platform` is required")),
-        Some(_) => return Err(AppError::field("invalid_type", "platform", "`platform` must be web, android or ios")),
-    };
-    let app = app_field(obj, true)?.expect("required");
+    let platform = required(choice_field(obj, "platform", Platform::parse, PLATFORMS)?, "platform")?;
+    let app = required(choice_field(obj, "app", App::parse, APPS)?, "app")?;
     let active = bool_field(obj, "active")?;
     state.store.put_presence(user, &device_id, platform, app, active, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)

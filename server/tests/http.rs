@@ -140,6 +140,24 @@ fn the_binary_refuses_to_start_without_secrets() {
     assert!(!dir.path().join("bell.db").exists(), "nothing was created");
 }
 
+#[test]
+fn the_binary_refuses_a_bad_pool_setting_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary()
+        .current_dir(dir.path())
+        .env("BELL_JWT_SECRET", JWT_SECRET)
+        .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
+        .env("BELL_LISTEN", "127.0.0.1:0")
+        .env("BELL_DATABASE_URL", "sqlite://bell.db")
+        .env("BELL_DATABASE_MAX_CONNECTIONS", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BELL_DATABASE_MAX_CONNECTIONS"), "{stderr}");
+    assert!(!dir.path().join("bell.db").exists(), "nothing was created");
+}
+
 /// Runs the real binary, sends authenticated requests, stops it, and reads
 /// its log: every request is logged with its request id, no secret is.
 #[tokio::test]

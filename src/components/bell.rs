@@ -28,7 +28,7 @@ pub fn BellRoot(
     // Built on first open, then kept and only hidden: reopening a long list
     // costs a style change, not a thousand new nodes.
     let built = RwSignal::new(false);
-    let total = move || bell.counts.with(|c| c.as_ref().map_or(0, |c| c.total));
+    let total = move || bell.counts.with(|c| c.as_ref().map_or(0, |c| c.total()));
     let close = move |refocus: bool| {
         bell.open.set(false);
         if refocus && let Some(b) = button.get_untracked() {

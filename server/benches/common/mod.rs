@@ -89,20 +89,16 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("BENCH_POSTGRES_URL").ok().filter(|v| !v.is_empty())
 }
 
-/// `server`'s URL with the database `name`.
-pub fn postgres_database(server: &str, name: &str) -> String {
-    let (base, _) = server.rsplit_once('/').expect("a postgres:// URL with a database");
-    format!("{base}/{name}")
-}
-
-/// Runs `statements` one by one on the server's maintenance database
-/// (`CREATE DATABASE` cannot share a transaction).
-pub async fn postgres_admin(server: &str, statements: &[&str]) -> anyhow::Result<()> {
+/// A new, empty database `name` on `server` (a copy of `template` when
+/// given), replacing any left by an earlier run; answers its URL.
+pub async fn fresh_postgres_database(server: &str, name: &str, template: Option<&str>) -> anyhow::Result<String> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(server).await?;
-    for sql in statements {
-        sqlx::raw_sql(sql).execute(&mut admin).await?;
-    }
+    // One statement each: `CREATE DATABASE` cannot share a transaction.
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await?;
+    let copy = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}{copy}")).execute(&mut admin).await?;
     admin.close().await?;
-    Ok(())
+    let (base, _) = server.rsplit_once('/').expect("a postgres:// URL with a database");
+    Ok(format!("{base}/{name}"))
 }
