@@ -2,18 +2,16 @@
 //! element and calls `mount` when it connects, `BellHandle::attribute` when
 //! an attribute changes and `BellHandle::unmount` when it disconnects.
 
-use std::any::Any;
-
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use crate::api::Api;
-use crate::components::BellRoot;
 use crate::i18n::Lang;
 use crate::intl;
 use crate::state::{Bell, Status};
+use crate::view::Teardown;
 
 const STYLE: &str = include_str!("../style/bell.css");
 /// How often the widget looks at the clock, and retries while offline.
@@ -38,8 +36,7 @@ struct Attributes {
 pub struct BellHandle {
     attributes: Attributes,
     owner: Owner,
-    mounted: Option<Box<dyn Any>>,
-    cleanups: Vec<Box<dyn FnOnce()>>,
+    teardown: Teardown,
 }
 
 #[wasm_bindgen]
@@ -57,11 +54,8 @@ impl BellHandle {
         }
     }
 
-    pub fn unmount(mut self) {
-        self.mounted.take();
-        for cleanup in self.cleanups.drain(..) {
-            cleanup();
-        }
+    pub fn unmount(self) {
+        drop(self.teardown);
         self.owner.cleanup();
     }
 }
@@ -76,7 +70,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
     // Readable panics in development builds (release builds abort with `unreachable`).
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    // Effects and tasks need the executor before `mount_to` would set it.
+    // Effects and tasks run on the browser's microtask queue.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     let shadow = match host.shadow_root() {
         Some(root) => {
@@ -94,8 +88,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
     shadow.append_child(&container)?;
 
     let owner = Owner::new();
-    let mut cleanups: Vec<Box<dyn FnOnce()>> = Vec::new();
-    let (attributes, mounted) = owner.with(|| {
+    let (attributes, mut teardown) = owner.with(|| {
         let attributes = Attributes {
             api: RwSignal::new(host.get_attribute("api").unwrap_or_default()),
             token: RwSignal::new(host.get_attribute("token").unwrap_or_default()),
@@ -200,9 +193,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             online.remove();
             visible.remove();
         });
-        let root_host = host.clone();
-        let mounted = leptos::mount::mount_to(container, move || view! { <BellRoot bell=bell host=root_host /> });
-        (attributes, Box::new(mounted) as Box<dyn Any>)
+        (attributes, crate::view::mount(bell, &host, &container))
     });
 
     // `<html lang>` counts when the element has no `lang` of its own.
@@ -216,12 +207,12 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         options.set_attributes(true);
         options.set_attribute_filter(&js_sys::Array::of1(&JsValue::from_str("lang")));
         observer.observe_with_options(&root, &options)?;
-        cleanups.push(Box::new(move || {
+        teardown.defer(move || {
             observer.disconnect();
             drop(callback);
-        }));
+        });
     }
-    Ok(BellHandle { attributes, owner, mounted: Some(mounted), cleanups })
+    Ok(BellHandle { attributes, owner, teardown })
 }
 
 fn document_visible() -> bool {

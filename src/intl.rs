@@ -136,14 +136,19 @@ pub fn until_next_midnight(ms: f64) -> f64 {
     (next.get_time() - ms).max(0.0)
 }
 
-/// "now", "5m", "2h", "3d" in the active language.
-pub fn relative(lang: Lang, ms: f64, now: f64) -> String {
+/// How long ago `ms` was, as shown: `(message, n)`, e.g. `("time-hours", 2)`.
+/// Cheap to compute, so a list re-formats a row's time only when this changes.
+pub fn age(ms: f64, now: f64) -> (&'static str, u64) {
     let minutes = ((now - ms) / 60_000.0).floor().max(0.0) as u64;
-    let c = catalog(lang);
     match minutes {
-        0 => c.text("time-now", None),
-        1..=59 => c.count("time-minutes", "n", minutes),
-        60..=1439 => c.count("time-hours", "n", minutes / 60),
-        _ => c.count("time-days", "n", minutes / 1440),
+        0 => ("time-now", 0),
+        1..=59 => ("time-minutes", minutes),
+        60..=1439 => ("time-hours", minutes / 60),
+        _ => ("time-days", minutes / 1440),
     }
+}
+
+/// An [`age`]: "now", "5m", "2h", "3d" in the active language.
+pub fn relative(lang: Lang, (message, n): (&'static str, u64)) -> String {
+    catalog(lang).count(message, "n", n)
 }

@@ -1,5 +1,6 @@
 //! The `<qontak-bell>` widget: a custom element whose open shadow root holds
-//! a Leptos (CSR) app — the bell, its badge and the notification panel.
+//! the bell, its badge and the notification panel, kept up to date by
+//! Leptos's reactive graph (`state` holds the signals, `view` the DOM).
 //!
 //! `i18n` is plain Rust (its catalog checks run natively with `cargo test`);
 //! everything that touches the browser is compiled for wasm only.
@@ -9,8 +10,6 @@ pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]
 mod api;
-#[cfg(target_arch = "wasm32")]
-mod components;
 #[cfg(target_arch = "wasm32")]
 mod element;
 #[cfg(target_arch = "wasm32")]
@@ -23,6 +22,8 @@ mod presence;
 mod realtime;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod view;
 #[cfg(target_arch = "wasm32")]
 mod wire;
 

@@ -23,11 +23,11 @@ pub enum Status {
     AuthExpired,
 }
 
-/// One listed notification with its own read signal.
+/// One listed notification.
 #[derive(Clone)]
 pub struct Row {
     pub n: Arc<Notification>,
-    pub read: ArcRwSignal<bool>,
+    pub read: bool,
     /// Epoch ms of `created_at`.
     pub at: f64,
     /// Its calendar day in the device's time zone (`yyyymmdd`), for Today / Older.
@@ -38,7 +38,12 @@ impl Row {
     fn new(n: Notification) -> Row {
         let at = crate::intl::parse_time(&n.created_at);
         let day = crate::intl::local_day(at);
-        Row { read: ArcRwSignal::new(n.read_at.is_some()), n: Arc::new(n), at, day }
+        Row { read: n.read_at.is_some(), n: Arc::new(n), at, day }
+    }
+
+    /// Whether this row is listed above `other`: newer first, then by id.
+    fn is_before(&self, other: &Row) -> bool {
+        other.at < self.at || (other.at == self.at && id_order(&other.n.id, &self.n.id).is_lt())
     }
 }
 
@@ -194,43 +199,58 @@ impl Bell {
             if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
                 return;
             }
-            self.rows.try_update(|rows| {
+            self.rows.maybe_update(|rows| {
+                let mut changed = false;
                 // Read elsewhere meanwhile (another tab, another device).
                 for n in page.items.iter().filter(|n| n.read_at.is_some()) {
-                    if let Some(r) = rows.iter().find(|r| r.n.id == n.id) {
-                        r.read.set(true);
+                    if let Some(r) = rows.iter_mut().find(|r| r.n.id == n.id && !r.read) {
+                        r.read = true;
+                        changed = true;
                     }
                 }
-                let fresh: Vec<Row> =
-                    page.items.into_iter().filter(|n| !rows.iter().any(|r| r.n.id == n.id)).map(Row::new).collect();
-                if !fresh.is_empty() {
-                    rows.splice(0..0, fresh);
-                    rows.sort_by(|a, b| b.at.total_cmp(&a.at).then_with(|| id_order(&b.n.id, &a.n.id)));
+                // New on top: insert each where it belongs (newest first).
+                for n in page.items {
+                    if !rows.iter().any(|r| r.n.id == n.id) {
+                        let row = Row::new(n);
+                        let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
+                        rows.insert(at, row);
+                        changed = true;
+                    }
                 }
+                changed
             });
         });
     }
 
-    /// Marks one row read: at once on screen, then on the server.
-    pub fn mark_read(self, row: &Row) {
-        if row.read.get_untracked() {
-            return;
-        }
-        row.read.set(true);
-        let (tab, category) = (row.n.tab, row.n.category);
+    /// Marks the listed notification `id` read: at once on screen, then on the server.
+    pub fn mark_read(self, id: &str) {
+        let Some((tab, category)) = self.set_read(id, true) else { return };
         self.counts.update(|c| {
             if let Some(c) = c {
                 c.take_one(tab, category);
             }
         });
-        let (api, id, read) = (self.api.get_untracked(), row.n.id.clone(), row.read.clone());
+        let (api, id) = (self.api.get_untracked(), id.to_owned());
         spawn_local(async move {
             if let Err(e) = api.mark_read(&id).await {
-                read.set(false);
+                self.set_read(&id, false);
                 self.failed(e);
                 self.load_counts();
             }
         });
+    }
+
+    /// Sets a listed row's read state; its tab and category when that changed it.
+    fn set_read(self, id: &str, read: bool) -> Option<(Tab, Category)> {
+        self.rows
+            .try_maybe_update(|rows| match rows.iter_mut().find(|r| r.n.id == id && r.read != read) {
+                Some(r) => {
+                    r.read = read;
+                    (true, Some((r.n.tab, r.n.category)))
+                }
+                None => (false, None),
+            })
+            .flatten()
     }
 
     /// Marks read what the active tab and category hold, up to the newest
@@ -243,11 +263,7 @@ impl Bell {
             match api.read_all(view.tab, view.category, up_to.clone()).await {
                 Ok(_) => {
                     if let Some(up_to) = up_to {
-                        self.rows.with_untracked(|rows| {
-                            for r in rows.iter().filter(|r| id_order(&r.n.id, &up_to).is_le()) {
-                                r.read.set(true);
-                            }
-                        });
+                        self.mark_listed_read(|r| id_order(&r.n.id, &up_to).is_le());
                     }
                     self.load_counts();
                 }
@@ -278,10 +294,7 @@ impl Bell {
                         return;
                     }
                     let row = Row::new(n);
-                    let at = rows
-                        .iter()
-                        .position(|r| r.at < row.at || (r.at == row.at && id_order(&r.n.id, &row.n.id).is_lt()))
-                        .unwrap_or(rows.len());
+                    let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
                     // Past the last loaded page it belongs to a page not loaded yet.
                     if at < rows.len() || self.next_cursor.get_untracked().is_none() {
                         rows.insert(at, row);
@@ -290,24 +303,29 @@ impl Bell {
             }
             "read" => {
                 let Some(change) = crate::wire::parse(data).and_then(|v| crate::wire::read_change(&v)) else { return };
-                self.rows.with_untracked(|rows| {
-                    for r in rows {
-                        let read = match &change {
-                            ReadChange::Ids { ids } => ids.contains(&r.n.id),
-                            ReadChange::All { tab, category, up_to } => {
-                                r.n.tab == *tab
-                                    && category.is_none_or(|c| c == r.n.category)
-                                    && up_to.as_deref().is_none_or(|u| id_order(&r.n.id, u).is_le())
-                            }
-                        };
-                        if read {
-                            r.read.set(true);
-                        }
+                self.mark_listed_read(|r| match &change {
+                    ReadChange::Ids { ids } => ids.contains(&r.n.id),
+                    ReadChange::All { tab, category, up_to } => {
+                        r.n.tab == *tab
+                            && category.is_none_or(|c| c == r.n.category)
+                            && up_to.as_deref().is_none_or(|u| id_order(&r.n.id, u).is_le())
                     }
                 });
             }
             _ => {}
         }
+    }
+
+    /// Marks read every listed row `which` picks (one update, if any changed).
+    fn mark_listed_read(self, which: impl Fn(&Row) -> bool) {
+        self.rows.maybe_update(|rows| {
+            let mut changed = false;
+            for r in rows.iter_mut().filter(|r| !r.read && which(r)) {
+                r.read = true;
+                changed = true;
+            }
+            changed
+        });
     }
 
     /// Unread count of a tab (0 until counts are known).

@@ -1,0 +1,95 @@
+//! The few DOM operations the view is made of, each compiled once.
+//!
+//! The widget renders through these and Leptos's reactive graph rather than
+//! through Leptos's typed view tree: that renderer is compiled anew for every
+//! view and closure type and was most of the download (docs/BENCHMARKS.md).
+
+use leptos::prelude::Effect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, Event, EventTarget, HtmlElement};
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect_throw("a window")
+}
+
+pub fn document() -> web_sys::Document {
+    window().document().expect_throw("a document")
+}
+
+pub fn create(tag: &str) -> Element {
+    document().create_element(tag).expect_throw(tag)
+}
+
+/// The first element under `root` matching `selector`; the shell's parts exist
+/// by construction (`shell.html`).
+pub fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).ok().flatten().expect_throw(selector)
+}
+
+pub fn set_attr(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
+}
+
+/// Adds or removes a boolean attribute (`hidden`, `disabled`).
+pub fn flag(el: &Element, name: &str, on: bool) {
+    let _ = el.toggle_attribute_with_force(name, on);
+}
+
+pub fn set_text(el: &Element, text: &str) {
+    el.set_text_content(Some(text));
+}
+
+/// Moves keyboard focus to `el`.
+pub fn focus(el: &Element) {
+    let _ = el.unchecked_ref::<HtmlElement>().focus();
+}
+
+/// The element an event started on, or the nearest ancestor matching `selector`.
+pub fn closest(ev: &Event, selector: &str) -> Option<Element> {
+    ev.target()?.dyn_into::<Element>().ok()?.closest(selector).ok().flatten()
+}
+
+/// Runs `f` now and again whenever a signal it read changes, for as long as
+/// the current reactive owner lives. One `Effect` type serves every binding.
+pub fn bind(f: impl Fn() + 'static) {
+    let f: Box<dyn Fn()> = Box::new(f);
+    Effect::new(move |_| f());
+}
+
+/// A listener: where, on which event, and the closure the browser calls.
+type Listener = (EventTarget, &'static str, Closure<dyn FnMut(Event)>);
+
+/// What a mounted view attached to the page: event listeners, and anything
+/// else to undo. Dropping it removes them all.
+#[derive(Default)]
+pub struct Teardown {
+    listeners: Vec<Listener>,
+    deferred: Vec<Box<dyn FnOnce()>>,
+}
+
+impl Teardown {
+    /// Listens to `event` on `target` until the teardown.
+    pub fn on(&mut self, target: &EventTarget, event: &'static str, f: impl FnMut(Event) + 'static) {
+        let f: Box<dyn FnMut(Event)> = Box::new(f);
+        let closure = Closure::wrap(f);
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        self.listeners.push((target.clone(), event, closure));
+    }
+
+    /// Runs `f` at the teardown.
+    pub fn defer(&mut self, f: impl FnOnce() + 'static) {
+        self.deferred.push(Box::new(f));
+    }
+}
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        for (target, event, closure) in self.listeners.drain(..) {
+            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        for f in self.deferred.drain(..) {
+            f();
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The tab panel: its states (loading, empty, error, offline), the Today /
+//! Older sections of the current view, and infinite scroll.
+//!
+//! Rows are keyed by notification id: a render moves, adds and removes
+//! `<li>`s and rewrites only the text whose inputs changed (read state,
+//! language, clock), so a 1,000-item list updates in a pass over an array.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use bell_protocol::{Actor, Category};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, Node};
+
+use super::dom::{self, Teardown};
+use crate::i18n::Lang;
+use crate::intl::{Browser, age, catalog, full_time, relative};
+use crate::state::{Bell, Row, Status};
+
+/// One row's markup; `build` fills it in. The dot and the button show
+/// while unread (`.item--unread` in the CSS).
+const ROW: &str = concat!(
+    r#"<span class="item__avatar" aria-hidden="true"></span>"#,
+    r#"<span class="item__category" aria-hidden="true"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path/></svg></span>"#,
+    r#"<div class="item__body"><a class="item__link" data-act="open"></a><time class="item__time"></time></div>"#,
+    r#"<span class="item__dot" aria-hidden="true"></span>"#,
+    r#"<button type="button" class="item__mark" data-act="mark"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M20 6 9 17l-5-5"/></svg></button>"#,
+);
+
+const SYSTEM_AVATAR: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>"#;
+
+/// One icon per category, so a glance tells what kind of news it is.
+fn icon(c: Category) -> &'static str {
+    match c {
+        Category::Reminder => "M12 6v6l4 2M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20",
+        Category::Mention => "M16 12a4 4 0 1 1-8 0 4 4 0 0 1 8 0v1.5a2.5 2.5 0 0 0 5 0V12a9 9 0 1 0-3.5 7.1",
+        Category::Assignment => {
+            "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M19 8v6M22 11h-6"
+        }
+        Category::Update => "M21 12a9 9 0 0 1-15 6.7L3 16M3 12a9 9 0 0 1 15-6.7L21 8M21 3v5h-5M3 21v-5h5",
+        Category::DownloadUpload => "M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4M7 10l5 5 5-5M12 15V3",
+        Category::Resolved => "M22 11.1V12a10 10 0 1 1-5.9-9.1M22 4 12 14l-3-3",
+        Category::Contact => "M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20M4.9 4.9l14.2 14.2",
+        Category::Deal => "M12 2v20M17 5H9.5a3.5 3.5 0 0 0 0 7h5a3.5 3.5 0 0 1 0 7H6",
+        Category::Expense => "M2 7h20v12H2zM16 13h2M2 11h20",
+    }
+}
+
+/// "Budi Santoso" → "BS"; the system actor gets the bell.
+fn initials(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::User { name, .. } => Some(
+            name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect(),
+        ),
+        Actor::System => None,
+    }
+}
+
+/// Same-origin links open in this tab; others in a new one.
+fn opens_here(link: &str) -> bool {
+    let location = dom::window().location();
+    let base = location.href().unwrap_or_default();
+    match web_sys::Url::new_with_base(link, &base) {
+        Ok(url) => Some(url.origin()) == location.origin().ok(),
+        Err(_) => true,
+    }
+}
+
+fn first_child(el: &Element) -> Element {
+    el.first_element_child().expect_throw("row markup")
+}
+
+fn next(el: &Element) -> Element {
+    el.next_element_sibling().expect_throw("row markup")
+}
+
+/// A row on screen and what its text was made from.
+struct RowView {
+    li: Element,
+    link: Element,
+    time: Element,
+    mark: Element,
+    read: bool,
+    lang: Option<Lang>,
+    age: (&'static str, u64),
+}
+
+impl RowView {
+    /// A row's nodes, with everything that never changes filled in.
+    fn build(template: &Element, row: &Row) -> RowView {
+        let li: Element = template.clone_node_with_deep(true).expect_throw("row").unchecked_into();
+        let n = &row.n;
+        dom::set_attr(&li, "data-id", &n.id);
+        let avatar = first_child(&li);
+        match initials(&n.actor) {
+            Some(initials) => dom::set_text(&avatar, &initials),
+            None => {
+                let _ = avatar.class_list().add_1("item__avatar--system");
+                avatar.set_inner_html(SYSTEM_AVATAR);
+            }
+        }
+        let category = next(&avatar);
+        dom::set_attr(&first_child(&first_child(&category)), "d", icon(n.category));
+        let body = next(&category);
+        let link = first_child(&body);
+        match &n.link {
+            Some(href) => {
+                dom::set_attr(&link, "href", href);
+                if !opens_here(href) {
+                    dom::set_attr(&link, "target", "_blank");
+                    dom::set_attr(&link, "rel", "noopener noreferrer");
+                }
+            }
+            None => {
+                dom::set_attr(&link, "role", "link");
+                dom::set_attr(&link, "tabindex", "0");
+            }
+        }
+        let time = next(&link);
+        dom::set_attr(&time, "datetime", &n.created_at);
+        let mark = li.last_element_child().expect_throw("row markup");
+        RowView { li, link, time, mark, read: true, lang: None, age: ("", 0) }
+    }
+
+    /// Brings the row's state and text up to date.
+    fn update(&mut self, row: &Row, lang: Lang, now: f64, mark_label: &str) {
+        if self.read != row.read {
+            let _ = self.li.class_list().toggle_with_force("item--unread", !row.read);
+            self.read = row.read;
+        }
+        if self.lang != Some(lang) {
+            let n = &row.n;
+            // Text, never markup: producer arguments cannot inject HTML.
+            dom::set_text(&self.link, &catalog(lang).notification(&n.kind, &n.args, &n.actor, &Browser));
+            dom::set_attr(&self.time, "title", &full_time(lang, row.at));
+            dom::set_attr(&self.mark, "aria-label", mark_label);
+            dom::set_attr(&self.mark, "title", mark_label);
+        }
+        let age = age(row.at, now);
+        if self.lang != Some(lang) || self.age != age {
+            dom::set_text(&self.time, &relative(lang, age));
+            self.lang = Some(lang);
+            self.age = age;
+        }
+    }
+}
+
+/// Puts `nodes` in this order as the children of `parent`, moving only what
+/// is out of place, and removes every other child.
+fn place(parent: &Element, nodes: &[&Element]) {
+    let mut cursor: Option<Node> = parent.first_child();
+    for &node in nodes {
+        let node: &Node = node;
+        if cursor.as_ref() == Some(node) {
+            cursor = node.next_sibling();
+        } else {
+            let _ = parent.insert_before(node, cursor.as_ref());
+        }
+    }
+    while let Some(stale) = cursor {
+        cursor = stale.next_sibling();
+        let _ = parent.remove_child(&stale);
+    }
+}
+
+pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
+    let panel = dom::find(root, "#bell-tabpanel");
+    let state = |name: &str| dom::find(&panel, &format!(".state--{name}"));
+    let (offline, error, loading, empty, more) =
+        (state("offline"), state("error"), state("loading"), state("empty"), state("more"));
+    {
+        let panel = panel.clone();
+        dom::bind(move || {
+            let status = bell.status.get();
+            let no_rows = bell.rows.with(Vec::is_empty);
+            dom::flag(&offline, "hidden", status != Status::Offline);
+            dom::flag(&error, "hidden", status != Status::Error);
+            dom::flag(&loading, "hidden", status != Status::Loading);
+            dom::flag(&empty, "hidden", !(status == Status::Idle && no_rows));
+            dom::flag(&more, "hidden", status != Status::LoadingMore);
+            let busy = matches!(status, Status::Loading | Status::LoadingMore);
+            dom::set_attr(&panel, "aria-busy", if busy { "true" } else { "false" });
+        });
+    }
+
+    let sections =
+        [dom::find(&panel, "[aria-labelledby='bell-today']"), dom::find(&panel, "[aria-labelledby='bell-older']")];
+    let lists = [next(&first_child(&sections[0])), next(&first_child(&sections[1]))];
+    let template = dom::create("li");
+    template.set_class_name("item");
+    template.set_inner_html(ROW);
+    let views = RefCell::new(HashMap::<String, RowView>::new());
+    dom::bind(move || {
+        let mut views = views.borrow_mut();
+        let (lang, now, today) = (bell.lang.get(), bell.now.get(), bell.today.get());
+        let mark_label = catalog(lang).text("mark-read", None);
+        bell.rows.with(|rows| {
+            for r in rows {
+                if !views.contains_key(&r.n.id) {
+                    views.insert(r.n.id.clone(), RowView::build(&template, r));
+                }
+                if let Some(view) = views.get_mut(&r.n.id) {
+                    view.update(r, lang, now, &mark_label);
+                }
+            }
+            for (i, today_not_older) in [true, false].into_iter().enumerate() {
+                let nodes: Vec<&Element> =
+                    rows.iter().filter(|r| (r.day == today) == today_not_older).map(|r| &views[&r.n.id].li).collect();
+                dom::flag(&sections[i], "hidden", nodes.is_empty());
+                place(&lists[i], &nodes);
+            }
+            if views.len() > rows.len() {
+                views.retain(|id, _| rows.iter().any(|r| r.n.id == *id));
+            }
+        });
+    });
+
+    // A click on a row's text opens its link (the browser follows `href`)
+    // and marks it read; its button only marks it read.
+    teardown.on(&panel, "click", move |ev| {
+        let Some(act) = dom::closest(&ev, "[data-act]") else { return };
+        match act.get_attribute("data-act").as_deref() {
+            Some("retry") => bell.load_first_page(),
+            Some("open" | "mark") => {
+                if let Some(id) = act.closest("[data-id]").ok().flatten().and_then(|li| li.get_attribute("data-id")) {
+                    bell.mark_read(&id);
+                }
+            }
+            _ => {}
+        }
+    });
+    // A row without a link is a focusable `role=link`: Enter marks it read.
+    teardown.on(&panel, "keydown", move |ev| {
+        if ev.unchecked_ref::<web_sys::KeyboardEvent>().key() == "Enter"
+            && let Some(link) = dom::closest(&ev, ".item__link:not([href])")
+        {
+            link.unchecked_ref::<web_sys::HtmlElement>().click();
+        }
+    });
+
+    // Load the next page when the end of the list scrolls into view.
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let visible =
+            entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+        if visible {
+            bell.load_more();
+        }
+    });
+    let options = web_sys::IntersectionObserverInit::new();
+    options.set_root(Some(&panel));
+    options.set_root_margin("200px");
+    if let Ok(observer) = web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options) {
+        observer.observe(&dom::find(&panel, ".list__end"));
+        teardown.defer(move || {
+            observer.disconnect();
+            drop(callback);
+        });
+    }
+}

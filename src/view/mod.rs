@@ -1,0 +1,56 @@
+//! The widget's view: `shell.html` is its markup, and each part below binds
+//! one region of it to the state (`crate::state`) and handles its events.
+//!
+//! Text comes from the active catalog: in the markup, `data-l10n` names the
+//! message that is an element's text and `data-l10n-label` the one that is its
+//! `aria-label`; rows format their own text (`list`). Bindings are reactive
+//! effects (`dom::bind`) owned by the mount's reactive owner, and listeners
+//! live in the returned [`Teardown`]: unmounting drops both.
+
+mod bell;
+mod dom;
+mod filters;
+mod list;
+mod popup_settings;
+mod tabs;
+
+use leptos::prelude::Get;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+pub use dom::Teardown;
+
+use crate::intl::catalog;
+use crate::state::Bell;
+
+const SHELL: &str = include_str!("shell.html");
+
+/// Renders the widget into `container` (inside the shadow root of `host`).
+pub fn mount(bell: Bell, host: &HtmlElement, container: &Element) -> Teardown {
+    container.set_inner_html(SHELL);
+    let mut teardown = Teardown::default();
+    let root = container.clone();
+    dom::bind(move || localize(&root, bell));
+    bell::mount(bell, host, container, &mut teardown);
+    tabs::mount(bell, container, &mut teardown);
+    filters::mount(bell, container, &mut teardown);
+    list::mount(bell, container, &mut teardown);
+    popup_settings::mount(bell, container, &mut teardown);
+    teardown
+}
+
+/// Puts the active language's text into every element that names a message.
+fn localize(root: &Element, bell: Bell) {
+    let catalog = catalog(bell.lang.get());
+    for (selector, attribute) in [("data-l10n", None), ("data-l10n-label", Some("aria-label"))] {
+        let Ok(nodes) = root.query_selector_all(&format!("[{selector}]")) else { continue };
+        for i in 0..nodes.length() {
+            let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+            let text = catalog.text(&el.get_attribute(selector).unwrap_or_default(), None);
+            match attribute {
+                None => dom::set_text(&el, &text),
+                Some(name) => dom::set_attr(&el, name, &text),
+            }
+        }
+    }
+}
