@@ -11,7 +11,7 @@ use crate::api::Api;
 use crate::i18n::Lang;
 use crate::intl;
 use crate::state::{Bell, Status};
-use crate::view::Teardown;
+use crate::view::{Teardown, bind};
 
 const STYLE: &str = include_str!("../style/bell.css");
 /// How often the widget looks at the clock, and retries while offline.
@@ -121,7 +121,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         // This browser's device id, shared by its tabs (read from storage once).
         let device = crate::presence::device_id();
         let device_for_stream = device.clone();
-        Effect::new(move |previous: Option<()>| {
+        let started = std::cell::Cell::new(false);
+        bind(move || {
+            let again = started.replace(true);
             let api = api.get();
             live.set_value(None);
             if api.base.is_empty() || api.token.is_empty() {
@@ -129,7 +131,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             }
             let sw = attributes.sw.get_untracked();
             live.set_value(crate::realtime::connect(bell, api.clone(), device_for_stream.clone(), sw));
-            if previous.is_some() {
+            if again {
                 bell.status.set(Status::Idle);
             }
             bell.load_counts();
@@ -142,7 +144,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         });
         // The host's copy of the service worker, for pop-ups; and its request
         // to open a notification's page in this tab (it cannot navigate a page itself).
-        Effect::new(move |_| {
+        bind(move || {
             if let Some(sw) = attributes.sw.get() {
                 crate::popups::register_worker(&sw);
             }
@@ -152,7 +154,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             let _ = opener.try_update_value(|o| o.take());
         });
         // Presence of this tab on its app; restarts with a new token or app.
-        Effect::new(move |_| crate::presence::run(api.get(), attributes.app.get(), device.clone()));
+        bind(move || crate::presence::run(api.get(), attributes.app.get(), device.clone()));
         let tick_count = std::cell::Cell::new(0u32);
         let tick = set_interval_with_handle(
             move || {

@@ -84,7 +84,8 @@ fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
                     js_sys::Intl::DateTimeFormat::new(&locales, &options).into()
                 }
             };
-            Reflect::get(&formatter, &JsValue::from_str("format")).map(Function::from).expect("Intl format")
+            // (Never missing; were it so, calling `undefined` fails and formats as "".)
+            Function::from(Reflect::get(&formatter, &JsValue::from_str("format")).unwrap_or_default())
         };
         f.borrow_mut().push((key.clone(), format.clone()));
         format

@@ -18,7 +18,7 @@ use leptos::prelude::Get;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-pub use dom::Teardown;
+pub use dom::{Teardown, bind};
 
 use crate::intl::catalog;
 use crate::state::Bell;
