@@ -3,7 +3,7 @@
 // driven by playwright-core. Nothing here is mocked.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,8 +100,11 @@ export async function start({ demo = false } = {}) {
     },
     async stop() {
       await browser.close();
+      const exited = new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
       server.kill('SIGTERM');
-      await new Promise((r) => host.close(r));
+      await Promise.all([exited, new Promise((r) => host.close(r))]);
+      // The server's SQLite files: each run starts from an empty database.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return env;
