@@ -6,10 +6,10 @@
 //! language, clock), so a 1,000-item list updates in a pass over an array.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use bell_protocol::{Actor, Category};
 use leptos::prelude::*;
+use rustc_hash::FxHashMap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Node};
@@ -191,7 +191,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     let template = dom::create("li");
     template.set_class_name("item");
     template.set_inner_html(ROW);
-    let views = RefCell::new(HashMap::<String, RowView>::new());
+    let views = RefCell::new(FxHashMap::<String, RowView>::default());
     dom::bind(move || {
         let mut views = views.borrow_mut();
         let (lang, now, today) = (bell.lang.get(), bell.now.get(), bell.today.get());

@@ -42,14 +42,17 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+}
+
 /// PATH with the project's npm tools and cargo's bin folder first: trunk
 /// runs offline and finds wasm-bindgen and wasm-opt there.
 pub fn tool_path() -> String {
     let mut dirs = vec![root().join("tools/node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-    {
+    if let Some(home) = cargo_home() {
         dirs.push(home.join("bin"));
     }
     let mut path = std::env::join_paths(dirs).unwrap_or_default();
@@ -115,5 +118,15 @@ pub fn apt_install(packages: &[&str]) -> Result {
 /// Builds the widget into `dist/` exactly as it ships (size-optimised wasm).
 pub fn build_widget() -> Result {
     ensure_widget_tools()?;
-    sh(tool("trunk").args(["build", "--release", "--offline", "--cargo-profile", "wasm-release"]))
+    // The build machine's paths (cargo's registry, this checkout) leave the
+    // panic locations compiled into the wasm: they are nobody's business
+    // and cost bytes. (With `--target`, only the wasm sees these flags; the
+    // encoded form keeps a path with spaces in one piece.)
+    let mut flags = vec![format!("--remap-path-prefix={}=.", root().display())];
+    if let Some(home) = cargo_home() {
+        flags.push(format!("--remap-path-prefix={}=cargo", home.join("registry/src").display()));
+    }
+    sh(tool("trunk")
+        .args(["build", "--release", "--offline", "--cargo-profile", "wasm-release"])
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f")))
 }
