@@ -62,14 +62,17 @@ fn value(v: &JsValue) -> Value {
 }
 
 fn map(v: &JsValue) -> Map<String, Value> {
-    let Some(o) = v.dyn_ref::<Object>() else { return Map::new() };
-    Object::entries(o)
-        .iter()
-        .filter_map(|entry| {
+    let mut map = Map::new();
+    if let Some(o) = v.dyn_ref::<Object>() {
+        // One insert at a time: collecting would compile in a sort for the bulk build.
+        for entry in Object::entries(o).iter() {
             let pair: Array = entry.unchecked_into();
-            Some((pair.get(0).as_string()?, value(&pair.get(1))))
-        })
-        .collect()
+            if let Some(key) = pair.get(0).as_string() {
+                map.insert(key, value(&pair.get(1)));
+            }
+        }
+    }
+    map
 }
 
 pub fn actor(v: &JsValue) -> Option<Actor> {
