@@ -30,10 +30,14 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
         let button = dom::find(&list, &format!("#tab-{}", tab.as_str()));
         let count = dom::find(&button, ".tabs__count");
         let described = dom::find(&button, ".visually-hidden");
+        // Selection on its own: a `tabindex` write costs Chromium a style
+        // and layout pass, so it happens only when the tab changes.
         dom::bind(move || {
             let selected = bell.tab.get() == tab;
             dom::set_attr(&button, "aria-selected", if selected { "true" } else { "false" });
             dom::set_attr(&button, "tabindex", if selected { "0" } else { "-1" });
+        });
+        dom::bind(move || {
             let n = bell.tab_unread(tab);
             dom::set_text(&count, &badge_text(n));
             let _ = count.class_list().toggle_with_force("tabs__count--zero", n == 0);
