@@ -2,9 +2,12 @@
 //   <script type="module" src="https://bell.example/widget/bell.js"></script>
 // It loads the wasm (relative to itself, across origins through CORS) and
 // defines <qontak-bell>. Module scope: it adds no globals but the element.
-import init, { mount } from './qontak-bell.js';
-
-const ready = init({ module_or_path: new URL('qontak-bell_bg.wasm', import.meta.url) });
+//
+// The wasm download starts at once, alongside the glue's, rather than after
+// the glue has loaded and run: one round trip less before the bell shows.
+const wasm = fetch(new URL('qontak-bell_bg.wasm', import.meta.url));
+const glue = import('./qontak-bell.js');
+const ready = glue.then((g) => g.default({ module_or_path: wasm }).then(() => g));
 const ATTRIBUTES = ['api', 'token', 'app', 'lang', 'sw'];
 
 class QontakBell extends HTMLElement {
@@ -12,7 +15,7 @@ class QontakBell extends HTMLElement {
 
   connectedCallback() {
     const generation = (this.#generation += 1);
-    ready.then(() => {
+    ready.then(({ mount }) => {
       // Disconnected (or reconnected) while the wasm was loading.
       if (!this.isConnected || generation !== this.#generation || this.#handle) return;
       this.#handle = mount(this);
