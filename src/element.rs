@@ -161,6 +161,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 let now = intl::now();
                 bell.now.set(now);
                 bell.today.set(intl::local_day(now));
+                bell.drop_expired(now);
                 tick_count.set(tick_count.get() + 1);
                 let offline = bell.status.get_untracked() == Status::Offline;
                 if (offline || tick_count.get().is_multiple_of(REFRESH_EVERY))

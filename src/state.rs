@@ -41,11 +41,26 @@ impl Row {
         Row { read: n.read_at.is_some(), n: Arc::new(n), at, day }
     }
 
+    /// The rows of a page's notifications that are still within their tab's
+    /// retention on this device's clock.
+    fn listable(items: Vec<Notification>) -> impl Iterator<Item = Row> {
+        let now = crate::intl::now();
+        items.into_iter().map(Row::new).filter(move |r| !r.expired(now))
+    }
+
+    /// Past its tab's retention at `now`: never shown (SPEC §4), even while
+    /// a panel stays open for days and before the server's purge.
+    fn expired(&self, now: f64) -> bool {
+        self.at < now - self.n.tab.retention_days() as f64 * DAY_MS
+    }
+
     /// Whether this row is listed above `other`: newer first, then by id.
     fn is_before(&self, other: &Row) -> bool {
         other.at < self.at || (other.at == self.at && id_order(&other.n.id, &self.n.id).is_lt())
     }
 }
+
+const DAY_MS: f64 = 86_400_000.0;
 
 /// Ids are decimal strings growing in arrival order: compare by length, then text.
 pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
@@ -147,7 +162,7 @@ impl Bell {
             }
             match page {
                 Ok(page) => {
-                    self.rows.try_set(page.items.into_iter().map(Row::new).collect());
+                    self.rows.try_set(Row::listable(page.items).collect());
                     self.next_cursor.try_set(page.next_cursor);
                     self.status.try_set(Status::Idle);
                 }
@@ -172,7 +187,7 @@ impl Bell {
             }
             match page {
                 Ok(page) => {
-                    self.rows.try_update(|rows| rows.extend(page.items.into_iter().map(Row::new)));
+                    self.rows.try_update(|rows| rows.extend(Row::listable(page.items)));
                     self.next_cursor.try_set(page.next_cursor);
                     self.status.try_set(Status::Idle);
                 }
@@ -209,9 +224,8 @@ impl Bell {
                     }
                 }
                 // New on top: insert each where it belongs (newest first).
-                for n in page.items {
-                    if !rows.iter().any(|r| r.n.id == n.id) {
-                        let row = Row::new(n);
+                for row in Row::listable(page.items) {
+                    if !rows.iter().any(|r| r.n.id == row.n.id) {
                         let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
                         rows.insert(at, row);
                         changed = true;
@@ -293,7 +307,7 @@ impl Bell {
                     if rows.iter().any(|r| r.n.id == n.id) {
                         return;
                     }
-                    let row = Row::new(n);
+                    let Some(row) = Row::listable(vec![n]).next() else { return };
                     let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
                     // Past the last loaded page it belongs to a page not loaded yet.
                     if at < rows.len() || self.next_cursor.get_untracked().is_none() {
@@ -325,6 +339,15 @@ impl Bell {
                 changed = true;
             }
             changed
+        });
+    }
+
+    /// Drops the listed rows that have passed their tab's retention by `now`.
+    pub fn drop_expired(self, now: f64) {
+        self.rows.maybe_update(|rows| {
+            let listed = rows.len();
+            rows.retain(|r| !r.expired(now));
+            rows.len() != listed
         });
     }
 

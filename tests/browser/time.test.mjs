@@ -38,3 +38,32 @@ test('sections follow the device’s calendar day and regroup at local midnight'
   assert.equal(await time.textContent(), '7h');
   await context.close();
 });
+
+test('a notification leaves the open list when it passes its tab’s retention, without a reload', async () => {
+  const u = 'u-retention';
+  const now = Date.now();
+  const inbox = (name, occurredMs) => ({
+    ...event('conversation.assigned', u, { contact_name: name, channel: 'whatsapp' }),
+    occurred_at: new Date(occurredMs).toISOString(),
+  });
+  // The Inbox keeps 7 days: one with three minutes left, one from today.
+  await env.ingest(inbox('Almost seven days', now - 7 * 86_400_000 + 3 * 60_000));
+  await env.ingest(inbox('From today', now - 60 * 60_000));
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install({ time: new Date(now) });
+  await page.goto(env.bellPage(u));
+  await bellButton(page).click();
+  await page.getByRole('tab', { name: 'Inbox' }).click();
+  const old = page.getByRole('link', { name: /Almost seven days/ });
+  await old.waitFor();
+  await page.getByRole('link', { name: /From today/ }).waitFor();
+
+  // Five minutes on (the server, on the real clock, would still list it for
+  // a while: the widget's own clock decides what it shows, refreshes included).
+  await page.clock.runFor(5 * 60_000);
+  await old.waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('link', { name: /From today/ }).count(), 1, 'the fresh one stays');
+  assert.equal(await page.getByRole('listitem').count(), 1);
+  await context.close();
+});
