@@ -5,7 +5,7 @@
 //! `<li>`s and rewrites only the text whose inputs changed (read state,
 //! language, clock), so a 1,000-item list updates in a pass over an array.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use bell_protocol::{Actor, Category};
 use leptos::prelude::*;
@@ -85,6 +85,8 @@ struct RowView {
     read: bool,
     lang: Option<Lang>,
     age: (&'static str, u64),
+    /// The render that last listed it: rows no render lists any more go.
+    render: u64,
 }
 
 impl RowView {
@@ -121,7 +123,7 @@ impl RowView {
         let time = next(&link);
         dom::set_attr(&time, "datetime", &n.created_at);
         let mark = li.last_element_child().expect_throw("row markup");
-        RowView { li, link, time, mark, read: true, lang: None, age: ("", 0) }
+        RowView { li, link, time, mark, read: true, lang: None, age: ("", 0), render: 0 }
     }
 
     /// Brings the row's state and text up to date.
@@ -192,8 +194,11 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     template.set_class_name("item");
     template.set_inner_html(ROW);
     let views = RefCell::new(FxHashMap::<String, RowView>::default());
+    let renders = Cell::new(0u64);
     dom::bind(move || {
         let mut views = views.borrow_mut();
+        let render = renders.get() + 1;
+        renders.set(render);
         let (lang, now, today) = (bell.lang.get(), bell.now.get(), bell.today.get());
         let mark_label = catalog(lang).text("mark-read", None);
         bell.rows.with(|rows| {
@@ -203,6 +208,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
                 }
                 if let Some(view) = views.get_mut(&r.n.id) {
                     view.update(r, lang, now, &mark_label);
+                    view.render = render;
                 }
             }
             for (i, today_not_older) in [true, false].into_iter().enumerate() {
@@ -212,7 +218,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
                 place(&lists[i], &nodes);
             }
             if views.len() > rows.len() {
-                views.retain(|id, _| rows.iter().any(|r| r.n.id == *id));
+                views.retain(|_, view| view.render == render);
             }
         });
     });
