@@ -19,13 +19,12 @@ use crate::i18n::Lang;
 use crate::intl::{Browser, age, catalog, full_time, relative};
 use crate::state::{Bell, Row, Status};
 
-/// One row's markup; `build` fills it in. The dot and the button show
-/// while unread (`.item--unread` in the CSS).
+/// One row's markup; `build` fills it in. The "Mark as read" button and
+/// the unread dot (a pseudo-element) show while unread (`.item--unread`).
 const ROW: &str = concat!(
     r#"<span class="item__avatar" aria-hidden="true"></span>"#,
     r#"<span class="item__category" aria-hidden="true"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path/></svg></span>"#,
     r#"<div class="item__body"><a class="item__link" data-act="open"></a><time class="item__time"></time></div>"#,
-    r#"<span class="item__dot" aria-hidden="true"></span>"#,
     r#"<button type="button" class="item__mark" data-act="mark"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M20 6 9 17l-5-5"/></svg></button>"#,
 );
 
