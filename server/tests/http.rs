@@ -158,6 +158,53 @@ fn the_binary_refuses_a_bad_pool_setting_naming_it() {
     assert!(!dir.path().join("bell.db").exists(), "nothing was created");
 }
 
+/// `BELL_DATABASE_MAX_CONNECTIONS` holds under load: 80 requests at once on a
+/// pool of 3 all succeed (they wait their turn), and PostgreSQL never sees
+/// more than the pool's 3 plus the two of LISTEN/NOTIFY. (SQLite has no
+/// server to count connections on: there it says so and passes.)
+#[tokio::test]
+async fn the_pool_setting_holds_under_load() {
+    if !on_postgres() {
+        eprintln!("not on PostgreSQL: no server to count connections on");
+        return;
+    }
+    let s = TestServer::start_with(|c| c.database_pool.max_connections = 3).await;
+    for i in 0..20 {
+        s.ingest_ok(event(&format!("pool-{i}"), "mention", "u-1", &["u-2"])).await;
+    }
+    // One connection of its own, which the count leaves out.
+    use sqlx::Connection;
+    let mut watcher = sqlx::PgConnection::connect(&s.database_url).await.unwrap();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampling = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .fetch_one(&mut watcher)
+                .await
+                .unwrap();
+                peak.fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let burst = (0..80).map(|i| {
+        let path = if i % 2 == 0 { "/v1/notifications?tab=general" } else { "/v1/notifications/unread-count" };
+        s.get_as("u-2", path)
+    });
+    let answers = futures::future::join_all(burst).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    sampling.await.unwrap();
+    assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK), "every request is served");
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    // The pool filled up to its setting (so the cap is what held it), and no further.
+    assert!((3..=5).contains(&peak), "peak connections {peak}");
+}
+
 /// Runs the real binary, sends authenticated requests, stops it, and reads
 /// its log: every request is logged with its request id, no secret is.
 #[tokio::test]
