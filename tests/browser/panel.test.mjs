@@ -250,5 +250,25 @@ test('the system actor reads as automatic assignment', async () => {
   await env.ingest(event('deal.assigned', u, { deal_name: 'Chatbot lead' }, { actor: { type: 'system' } }));
   const page = await open(u);
   await page.getByRole('link', { name: 'The deal Chatbot lead was automatically assigned to you' }).waitFor();
+  const avatar = page.locator('qontak-bell .item__avatar');
+  assert.equal(await avatar.textContent(), '', 'the system actor gets the bell icon, not initials');
+  assert.equal(await avatar.locator('svg').count(), 1);
+  await page.close();
+});
+
+test('each item shows its actor’s initials, upper-cased in any script', async () => {
+  const u = 'u-initials';
+  const by = (id, name, deal) => event('deal.assigned', u, { deal_name: deal }, { actor: { type: 'user', id, name } });
+  await env.ingest(by('u-a', 'Budi Santoso', 'One'));
+  await env.ingest(by('u-b', 'ayu lestari putri', 'Two'));
+  await env.ingest(by('u-c', 'élodie ñúñez', 'Three'));
+  await env.ingest(by('u-d', 'Rina', 'Four'));
+  const page = await open(u);
+  const initials = async (deal) => page.getByRole('listitem').filter({ hasText: `deal ${deal}` }).locator('.item__avatar').textContent();
+  await page.getByRole('listitem').nth(3).waitFor();
+  assert.deepEqual(
+    [await initials('One'), await initials('Two'), await initials('Three'), await initials('Four')],
+    ['BS', 'AL', 'ÉÑ', 'R'],
+  );
   await page.close();
 });
