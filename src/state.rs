@@ -307,7 +307,10 @@ impl Bell {
                     if rows.iter().any(|r| r.n.id == n.id) {
                         return;
                     }
-                    let Some(row) = Row::listable(vec![n]).next() else { return };
+                    let row = Row::new(n);
+                    if row.expired(crate::intl::now()) {
+                        return;
+                    }
                     let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
                     // Past the last loaded page it belongs to a page not loaded yet.
                     if at < rows.len() || self.next_cursor.get_untracked().is_none() {

@@ -124,38 +124,41 @@ fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bell-server"))
 }
 
-#[test]
-fn the_binary_refuses_to_start_without_secrets() {
+/// Starts the real binary in an empty folder with `env` (`None` removes a
+/// variable): it must refuse to start, name `variable`, and create nothing.
+fn assert_refuses_naming(variable: &str, env: &[(&str, Option<&str>)]) {
     let dir = tempfile::tempdir().unwrap();
-    let out = binary()
-        .current_dir(dir.path())
-        .env_remove("BELL_JWT_SECRET")
-        .env_remove("BELL_SERVICE_TOKEN")
-        .env("BELL_LISTEN", "127.0.0.1:0")
-        .output()
-        .unwrap();
+    let mut cmd = binary();
+    cmd.current_dir(dir.path()).env("BELL_LISTEN", "127.0.0.1:0");
+    for (key, value) in env {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    let out = cmd.output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("BELL_JWT_SECRET"), "{stderr}");
+    assert!(stderr.contains(variable), "{stderr}");
     assert!(!dir.path().join("bell.db").exists(), "nothing was created");
 }
 
 #[test]
+fn the_binary_refuses_to_start_without_secrets() {
+    assert_refuses_naming("BELL_JWT_SECRET", &[("BELL_JWT_SECRET", None), ("BELL_SERVICE_TOKEN", None)]);
+}
+
+#[test]
 fn the_binary_refuses_a_bad_pool_setting_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = binary()
-        .current_dir(dir.path())
-        .env("BELL_JWT_SECRET", JWT_SECRET)
-        .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
-        .env("BELL_LISTEN", "127.0.0.1:0")
-        .env("BELL_DATABASE_URL", "sqlite://bell.db")
-        .env("BELL_DATABASE_MAX_CONNECTIONS", "0")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("BELL_DATABASE_MAX_CONNECTIONS"), "{stderr}");
-    assert!(!dir.path().join("bell.db").exists(), "nothing was created");
+    assert_refuses_naming(
+        "BELL_DATABASE_MAX_CONNECTIONS",
+        &[
+            ("BELL_JWT_SECRET", Some(JWT_SECRET)),
+            ("BELL_SERVICE_TOKEN", Some(SERVICE_TOKEN)),
+            ("BELL_DATABASE_URL", Some("sqlite://bell.db")),
+            ("BELL_DATABASE_MAX_CONNECTIONS", Some("0")),
+        ],
+    );
 }
 
 /// `BELL_DATABASE_MAX_CONNECTIONS` holds under load: 80 requests at once on a

@@ -13,7 +13,8 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     let select: HtmlSelectElement = dom::find(root, "#bell-category").unchecked_into();
     let unread: HtmlInputElement = dom::find(root, "#bell-unread-only").unchecked_into();
 
-    // The options are the active tab's categories, named in the active language.
+    // The options are the active tab's categories, named in the active
+    // language, with the active one selected.
     {
         let select = select.clone();
         dom::bind(move || {
@@ -27,12 +28,8 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
                 dom::set_text(&option, &catalog.text(&id, None));
                 let _ = select.append_child(&option);
             }
-            select.set_value(bell.category.get_untracked().map_or("", |c| c.as_str()));
+            select.set_value(bell.category.get().map_or("", |c| c.as_str()));
         });
-    }
-    {
-        let select = select.clone();
-        dom::bind(move || select.set_value(bell.category.get().map_or("", |c| c.as_str())));
     }
     {
         let unread = unread.clone();

@@ -59,14 +59,10 @@ fn initials(actor: &Actor) -> Option<String> {
     }
 }
 
-/// Same-origin links open in this tab; others in a new one.
-fn opens_here(link: &str) -> bool {
-    let location = dom::window().location();
-    let base = location.href().unwrap_or_default();
-    match web_sys::Url::new_with_base(link, &base) {
-        Ok(url) => Some(url.origin()) == location.origin().ok(),
-        Err(_) => true,
-    }
+/// Same-origin links open in this tab; others in a new one. A relative link
+/// resolves to `origin` itself, so the page's origin is all it needs.
+fn opens_here(link: &str, origin: &str) -> bool {
+    web_sys::Url::new_with_base(link, origin).map_or(true, |url| url.origin() == origin)
 }
 
 fn first_child(el: &Element) -> Element {
@@ -92,7 +88,7 @@ struct RowView {
 
 impl RowView {
     /// A row's nodes, with everything that never changes filled in.
-    fn build(template: &Element, row: &Row) -> RowView {
+    fn build(template: &Element, row: &Row, origin: &str) -> RowView {
         let li: Element = template.clone_node_with_deep(true).expect_throw("row").unchecked_into();
         let n = &row.n;
         dom::set_attr(&li, "data-id", &n.id);
@@ -111,7 +107,7 @@ impl RowView {
         match &n.link {
             Some(href) => {
                 dom::set_attr(&link, "href", href);
-                if !opens_here(href) {
+                if !opens_here(href, origin) {
                     dom::set_attr(&link, "target", "_blank");
                     dom::set_attr(&link, "rel", "noopener noreferrer");
                 }
@@ -191,6 +187,8 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     let sections =
         [dom::find(&panel, "[aria-labelledby='bell-today']"), dom::find(&panel, "[aria-labelledby='bell-older']")];
     let lists = [next(&first_child(&sections[0])), next(&first_child(&sections[1]))];
+    // The page's origin, read once: it never changes under a page.
+    let origin = dom::window().location().origin().unwrap_or_default();
     let template = dom::create("li");
     template.set_class_name("item");
     template.set_inner_html(ROW);
@@ -205,7 +203,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
         bell.rows.with(|rows| {
             for r in rows {
                 if !views.contains_key(&r.n.id) {
-                    views.insert(r.n.id.clone(), RowView::build(&template, r));
+                    views.insert(r.n.id.clone(), RowView::build(&template, r, &origin));
                 }
                 if let Some(view) = views.get_mut(&r.n.id) {
                     view.update(r, lang, now, &mark_label);

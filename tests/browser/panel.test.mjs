@@ -60,6 +60,18 @@ test('the panel opens on click, Enter and Space, closes on Escape, outside click
   await bell.click();
   await general.waitFor({ state: 'hidden' });
   assert.equal(await bell.getAttribute('aria-expanded'), 'false');
+  // Closed, the panel keeps its rendering but is out of reach: no roles for
+  // assistive technology, nothing in it takes focus, Tab leaves the widget.
+  assert.equal(await page.getByRole('tab').count(), 0);
+  assert.ok(await page.evaluate(() => {
+    const root = document.querySelector('qontak-bell').shadowRoot;
+    const tab = root.querySelector('[role=tab]');
+    tab.focus();
+    return root.activeElement !== tab;
+  }), 'a closed panel takes no focus');
+  await bell.focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.querySelector('qontak-bell').shadowRoot.activeElement), null);
   await page.close();
 });
 
@@ -191,6 +203,24 @@ test('clicking an item opens its page in the same tab and marks it read', async 
   await page.close();
 });
 
+test('a link to another origin opens in a new tab (noopener), this tab stays', async () => {
+  const u = 'u-other-origin';
+  await env.ingest(event('ticket.assigned', u, { ticket_name: 'Elsewhere' }, { link: 'https://app.qontak.test/tickets/7' }));
+  await env.ingest(event('ticket.assigned', u, { ticket_name: 'Here' }, { link: '/tickets/8' }));
+  const page = await open(u);
+  const elsewhere = page.getByRole('link', { name: /Elsewhere/ });
+  await elsewhere.waitFor();
+  assert.equal(await elsewhere.getAttribute('target'), '_blank');
+  assert.equal(await elsewhere.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await page.getByRole('link', { name: /Here/ }).getAttribute('target'), null, 'same origin: same tab');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), elsewhere.click()]);
+  // (app.qontak.test does not resolve here: the new tab shows an error page.)
+  assert.ok(popup, 'a new tab opened');
+  assert.equal(page.url().startsWith(env.hostOrigin), true, 'this tab stays');
+  await popup.close();
+  await page.close();
+});
+
 test('accessible names, and no axe violations closed or on any tab', async () => {
   const u = 'u-axe';
   await env.ingest(event('mention', u, { entity_type: 'comment', entity_name: 'Q4 plan' }));
@@ -253,6 +283,39 @@ test('the system actor reads as automatic assignment', async () => {
   const avatar = page.locator('qontak-bell .item__avatar');
   assert.equal(await avatar.textContent(), '', 'the system actor gets the bell icon, not initials');
   assert.equal(await avatar.locator('svg').count(), 1);
+  await page.close();
+});
+
+test('a notification without a link is still a link to the keyboard: Enter marks it read', async () => {
+  const u = 'u-linkless';
+  await env.ingest(event('mention', u, { entity_type: 'task', entity_name: 'No page' }, { link: null }));
+  const page = await open(u);
+  const item = page.getByRole('link', { name: /No page/ });
+  await item.waitFor();
+  assert.equal(await item.getAttribute('href'), null);
+  await item.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Mark as read' }).count(), 0);
+  assert.equal((await counts(u)).total, 0, 'the server agrees');
+  await page.close();
+});
+
+test('a host themes the widget through its custom properties', async () => {
+  const u = 'u-theme';
+  await env.ingest(event('mention', u, { entity_type: 'task', entity_name: 'Themed' }));
+  const page = await env.browser.newPage();
+  await page.goto(env.bellPage(u, {}, {
+    head: '<style>qontak-bell { --bell-badge: rgb(0, 128, 0); --bell-accent: rgb(128, 0, 128); --bell-radius: 3px; }</style>',
+  }));
+  await bellButton(page).click();
+  await page.getByRole('link', { name: /Themed/ }).waitFor();
+  const style = (selector, property) => page.locator(`qontak-bell ${selector}`).first()
+    .evaluate((el, p) => getComputedStyle(el)[p], property);
+  assert.equal(await style('.bell__badge', 'backgroundColor'), 'rgb(0, 128, 0)');
+  assert.equal(await style('.panel', 'borderTopLeftRadius'), '3px');
+  assert.equal(await page.locator('qontak-bell .item--unread').first()
+    .evaluate((el) => getComputedStyle(el, '::after').backgroundColor), 'rgb(128, 0, 128)', 'the unread dot');
   await page.close();
 });
 

@@ -65,10 +65,15 @@ async function pageWithWorker(context, u) {
   await page.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await streaming;
   await registered;
+  await workerActive(page);
+  return page;
+}
+
+/** Waits until `page` sees the widget's service worker active. */
+async function workerActive(page) {
   const active = () => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/bell-sw.js'))?.active);
   for (let i = 0; i < 500 && !(await active()); i++) await page.waitForTimeout(20);
   assert.ok(await active(), 'the service worker is active');
-  return page;
 }
 
 test('pop-ups go through the service worker: one per browser, tagged, in the current language, sound per setting', async () => {
@@ -79,6 +84,9 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   const b = await context.newPage();
   await b.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await bellButton(b).waitFor();
+  // Whichever tab shows the pop-up, it has its worker by now (a tab whose
+  // worker is not active yet shows a page-level pop-up instead, by design).
+  await workerActive(b);
   assert.equal(await a.evaluate(async () => (await navigator.serviceWorker.getRegistration('/bell-sw.js')).scope),
     `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
 
