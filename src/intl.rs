@@ -4,54 +4,28 @@
 
 use std::cell::RefCell;
 
-use fluent_bundle::FluentValue;
 use js_sys::{Array, Date, Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use crate::i18n::{Catalog, Formats, Lang};
+use crate::i18n::{Catalog, Formats, Lang, NumberOptions, Plural};
 
 // A handful of entries each (two languages, a few styles): a list searched
 // in order is as fast as a map here, and keeps a map type out of the wasm.
 thread_local! {
-    static CATALOGS: RefCell<Vec<(Lang, &'static Catalog)>> = const { RefCell::new(Vec::new()) };
     static FORMATTERS: RefCell<Vec<((Style, Lang), Function)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The catalog of a language, built once (leaked: two live for the page's life).
-pub fn catalog(lang: Lang) -> &'static Catalog {
-    CATALOGS.with(|c| {
-        if let Some((_, catalog)) = c.borrow().iter().find(|(l, _)| *l == lang) {
-            return *catalog;
-        }
-        let formatter = match lang {
-            Lang::En => fluent_number_en as _,
-            Lang::Id => fluent_number_id as _,
-        };
-        let catalog: &'static Catalog = Box::leak(Box::new(Catalog::new(lang, Some(formatter))));
-        c.borrow_mut().push((lang, catalog));
-        catalog
-    })
-}
-
-fn fluent_number_en(v: &FluentValue, _: &intl_memoizer::IntlLangMemoizer) -> Option<String> {
-    fluent_number(Lang::En, v)
-}
-
-fn fluent_number_id(v: &FluentValue, _: &intl_memoizer::IntlLangMemoizer) -> Option<String> {
-    fluent_number(Lang::Id, v)
-}
-
-fn fluent_number(lang: Lang, v: &FluentValue) -> Option<String> {
-    match v {
-        FluentValue::Number(n) => Some(Browser.number(lang, n.value)),
-        _ => None,
-    }
+/// The messages of a language, formatted by the browser.
+pub fn catalog(lang: Lang) -> Catalog {
+    Catalog { lang, formats: &Browser }
 }
 
 /// The formats the widget uses; with the language, the key of a cached formatter.
 #[derive(Clone, PartialEq, Eq)]
 enum Style {
-    Number,
+    Number(NumberOptions),
+    /// `Intl.PluralRules` (its `select`, not a format).
+    Plural(NumberOptions),
     Currency(String),
     /// Medium date and short time, in the device's time zone.
     DateTime,
@@ -71,21 +45,47 @@ fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
             let set = |k: &str, v: &str| {
                 let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
             };
-            let formatter: Object = match &style {
-                Style::Number => js_sys::Intl::NumberFormat::new(&locales, &options).into(),
+            let number = |o: &NumberOptions| {
+                let put = |k: &str, v: Option<u8>| {
+                    if let Some(v) = v {
+                        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from(v));
+                    }
+                };
+                put("minimumIntegerDigits", o.min_integer);
+                put("minimumFractionDigits", o.min_fraction);
+                put("maximumFractionDigits", o.max_fraction);
+                put("minimumSignificantDigits", o.min_significant);
+                put("maximumSignificantDigits", o.max_significant);
+                if !o.grouping {
+                    let _ = Reflect::set(&options, &JsValue::from_str("useGrouping"), &JsValue::FALSE);
+                }
+                if o.ordinal {
+                    set("type", "ordinal");
+                }
+            };
+            let (formatter, method): (Object, &str) = match &style {
+                Style::Number(o) => {
+                    number(o);
+                    (js_sys::Intl::NumberFormat::new(&locales, &options).into(), "format")
+                }
+                Style::Plural(o) => {
+                    number(o);
+                    (js_sys::Intl::PluralRules::new(&locales, &options).into(), "select")
+                }
                 Style::Currency(code) => {
                     set("style", "currency");
                     set("currency", code);
-                    js_sys::Intl::NumberFormat::new(&locales, &options).into()
+                    (js_sys::Intl::NumberFormat::new(&locales, &options).into(), "format")
                 }
                 Style::DateTime => {
                     set("dateStyle", "medium");
                     set("timeStyle", "short");
-                    js_sys::Intl::DateTimeFormat::new(&locales, &options).into()
+                    (js_sys::Intl::DateTimeFormat::new(&locales, &options).into(), "format")
                 }
             };
             // (Never missing; were it so, calling `undefined` fails and formats as "".)
-            Function::from(Reflect::get(&formatter, &JsValue::from_str("format")).unwrap_or_default())
+            let method = Function::from(Reflect::get(&formatter, &JsValue::from_str(method)).unwrap_or_default());
+            method.bind0(&formatter)
         };
         f.borrow_mut().push((key.clone(), format.clone()));
         format
@@ -93,19 +93,25 @@ fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
     format.call1(&JsValue::NULL, value).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
-/// `Intl` formatting for Fluent arguments.
+/// The browser's `Intl` for the catalogs.
 pub struct Browser;
 
 impl Formats for Browser {
-    fn number(&self, lang: Lang, n: f64) -> String {
+    fn plural(&self, lang: Lang, n: f64, options: &NumberOptions) -> Plural {
+        let category = format_with(Style::Plural(*options), lang, &JsValue::from_f64(n));
+        Plural::from_name(&category).unwrap_or(Plural::Other)
+    }
+
+    fn number(&self, lang: Lang, n: f64, options: &NumberOptions, out: &mut String) {
         // English and Indonesian both write whole numbers below 1,000 as
         // plain digits. Not asking `Intl` for those keeps the browser from
         // loading its locale data before a number needs it: that took 18 ms
         // of a cold start, for the count in the bell's label.
-        if n.fract() == 0.0 && n.abs() < 1000.0 {
-            return (n as i64).to_string();
+        if *options == NumberOptions::DEFAULT && n.fract() == 0.0 && n.abs() < 1000.0 {
+            out.push_str(&(n as i64).to_string());
+        } else {
+            out.push_str(&format_with(Style::Number(*options), lang, &JsValue::from_f64(n)));
         }
-        format_with(Style::Number, lang, &JsValue::from_f64(n))
     }
 
     fn currency(&self, lang: Lang, amount: f64, currency: &str) -> String {

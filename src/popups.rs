@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::api::Api;
-use crate::intl::{Browser, catalog};
+use crate::intl::catalog;
 use crate::state::Bell;
 
 /// A `popup` event: `{"tag", "kind", "args", "actor", "link", "silent"}`.
@@ -100,8 +100,8 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
     let Some(popup) = Popup::read(data) else { return };
     let lang = bell.lang.get_untracked();
     let c = catalog(lang);
-    let title = c.text("panel-title", None);
-    let body = c.notification(&popup.kind, &popup.args, &popup.actor, &Browser);
+    let title = c.text("panel-title");
+    let body = c.notification(&popup.kind, &popup.args, &popup.actor);
     let options = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = js_sys::Reflect::set(&options, &k.into(), v);

@@ -25,7 +25,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
             {
                 let option = dom::create("option");
                 dom::set_attr(&option, "value", value);
-                dom::set_text(&option, &catalog.text(&id, None));
+                dom::set_text(&option, &catalog.text(&id));
                 let _ = select.append_child(&option);
             }
             select.set_value(bell.category.get().map_or("", |c| c.as_str()));

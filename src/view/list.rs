@@ -16,7 +16,7 @@ use web_sys::{Element, Node};
 
 use super::dom::{self, Teardown};
 use crate::i18n::Lang;
-use crate::intl::{Browser, age, catalog, full_time, relative};
+use crate::intl::{age, catalog, full_time, relative};
 use crate::state::{Bell, Row, Status};
 
 /// One row's markup; `build` fills it in. The "Mark as read" button and
@@ -132,7 +132,7 @@ impl RowView {
         if self.lang != Some(lang) {
             let n = &row.n;
             // Text, never markup: producer arguments cannot inject HTML.
-            dom::set_text(&self.link, &catalog(lang).notification(&n.kind, &n.args, &n.actor, &Browser));
+            dom::set_text(&self.link, &catalog(lang).notification(&n.kind, &n.args, &n.actor));
             dom::set_attr(&self.time, "title", &full_time(lang, row.at));
             dom::set_attr(&self.mark, "aria-label", mark_label);
             dom::set_attr(&self.mark, "title", mark_label);
@@ -199,7 +199,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
         let render = renders.get() + 1;
         renders.set(render);
         let (lang, now, today) = (bell.lang.get(), bell.now.get(), bell.today.get());
-        let mark_label = catalog(lang).text("mark-read", None);
+        let mark_label = catalog(lang).text("mark-read");
         bell.rows.with(|rows| {
             for r in rows {
                 if !views.contains_key(&r.n.id) {

@@ -46,7 +46,7 @@ fn localize(root: &Element, bell: Bell) {
         let Ok(nodes) = root.query_selector_all(&format!("[{selector}]")) else { continue };
         for i in 0..nodes.length() {
             let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-            let text = catalog.text(&el.get_attribute(selector).unwrap_or_default(), None);
+            let text = catalog.text(&el.get_attribute(selector).unwrap_or_default());
             match attribute {
                 None => dom::set_text(&el, &text),
                 Some(name) => dom::set_attr(&el, name, &text),
