@@ -151,8 +151,11 @@ pub fn markup_ids(html: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// The widget's catalogs, with `edit` applied to file `file` of language `lang`.
-    fn catalogs(edit: Option<(&str, &str, &dyn Fn(String) -> String)>) -> Result<Vec<(String, Vec<Message>)>, String> {
+    /// A change to one catalog file: language, file, and the new text from the old.
+    type Edit<'a> = (&'a str, &'a str, &'a dyn Fn(String) -> String);
+
+    /// The widget's catalogs, with `edit` applied.
+    fn catalogs(edit: Option<Edit<'_>>) -> Result<Vec<(String, Vec<Message>)>, String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut languages = Vec::new();
         for lang in ["en", "id"] {
