@@ -2,7 +2,10 @@
 //! element and calls `mount` when it connects, `BellHandle::attribute` when
 //! an attribute changes and `BellHandle::unmount` when it disconnects.
 
-use leptos::prelude::*;
+use reactive_graph::owner::{Owner, StoredValue, on_cleanup};
+use reactive_graph::prelude::*;
+use reactive_graph::signal::RwSignal;
+use reactive_graph::wrappers::read::Signal;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
@@ -11,11 +14,11 @@ use crate::api::Api;
 use crate::i18n::Lang;
 use crate::intl;
 use crate::state::{Bell, Status};
-use crate::view::{Teardown, bind};
+use crate::view::{Teardown, Timeout, bind, window};
 
 const STYLE: &str = include_str!("../style/bell.css");
 /// How often the widget looks at the clock, and retries while offline.
-const TICK_MS: u32 = 5_000;
+const TICK_MS: i32 = 5_000;
 /// Every how many ticks it refreshes counts (until the stream replaces polling).
 const REFRESH_EVERY: u32 = 6;
 
@@ -155,27 +158,19 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         });
         // Presence of this tab on its app; restarts with a new token or app.
         bind(move || crate::presence::run(api.get(), attributes.app.get(), device.clone()));
+        let mut teardown = crate::view::mount(bell, &host, &container);
         let tick_count = std::cell::Cell::new(0u32);
-        let tick = set_interval_with_handle(
-            move || {
-                let now = intl::now();
-                bell.now.set(now);
-                bell.today.set(intl::local_day(now));
-                bell.drop_expired(now);
-                tick_count.set(tick_count.get() + 1);
-                let offline = bell.status.get_untracked() == Status::Offline;
-                if (offline || tick_count.get().is_multiple_of(REFRESH_EVERY))
-                    && bell.status.get_untracked() != Status::AuthExpired
-                {
-                    bell.refresh();
-                }
-            },
-            std::time::Duration::from_millis(TICK_MS.into()),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(t) = tick {
-                t.clear();
+        teardown.every(TICK_MS, move || {
+            let now = intl::now();
+            bell.now.set(now);
+            bell.today.set(intl::local_day(now));
+            bell.drop_expired(now);
+            tick_count.set(tick_count.get() + 1);
+            let offline = bell.status.get_untracked() == Status::Offline;
+            if (offline || tick_count.get().is_multiple_of(REFRESH_EVERY))
+                && bell.status.get_untracked() != Status::AuthExpired
+            {
+                bell.refresh();
             }
         });
         // The Today/Older split moves exactly at local midnight.
@@ -186,17 +181,13 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 t.clear();
             }
         });
-        let online = window_event_listener(leptos::ev::online, move |_| bell.refresh());
-        let visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        teardown.on(&window(), "online", move |_| bell.refresh());
+        teardown.on(&window(), "visibilitychange", move |_| {
             if document_visible() {
                 bell.refresh();
             }
         });
-        on_cleanup(move || {
-            online.remove();
-            visible.remove();
-        });
-        (attributes, crate::view::mount(bell, &host, &container))
+        (attributes, teardown)
     });
 
     // `<html lang>` counts when the element has no `lang` of its own.
@@ -226,18 +217,13 @@ fn document_visible() -> bool {
 
 /// Re-arms itself every local midnight; `slot` holds the pending timeout so
 /// unmounting can clear it.
-fn schedule_midnight(bell: Bell, slot: StoredValue<Option<TimeoutHandle>>) {
-    let wait = std::time::Duration::from_millis(intl::until_next_midnight(intl::now()) as u64 + 50);
-    let timeout = set_timeout_with_handle(
-        move || {
-            let now = intl::now();
-            if bell.today.try_set(intl::local_day(now)).is_none() {
-                bell.now.try_set(now);
-                schedule_midnight(bell, slot);
-            }
-        },
-        wait,
-    )
-    .ok();
-    slot.try_set_value(timeout);
+fn schedule_midnight(bell: Bell, slot: StoredValue<Option<Timeout>>) {
+    let timeout = Timeout::new(intl::until_next_midnight(intl::now()) + 50.0, move || {
+        let now = intl::now();
+        if bell.today.try_set(intl::local_day(now)).is_none() {
+            bell.now.try_set(now);
+            schedule_midnight(bell, slot);
+        }
+    });
+    slot.try_set_value(Some(timeout));
 }

@@ -5,7 +5,7 @@
 //! `Notification`. Text comes from Fluent, in the language active now.
 
 use bell_protocol::Actor;
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use serde_json::{Map, Value};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

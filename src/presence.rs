@@ -7,15 +7,18 @@
 //! at each report, so tests can stand in for them (headless tabs always say
 //! visible and focused).
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::rc::Rc;
+
+use reactive_graph::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::api::Api;
+use crate::view::{Teardown, keep};
 
 const STORAGE_KEY: &str = "qontak-bell:device-id";
 /// Well inside the server's default 60 s TTL.
-const HEARTBEAT_MS: u64 = 20_000;
+const HEARTBEAT_MS: i32 = 20_000;
 
 /// This browser's device id, shared by its tabs (local storage), made once.
 pub fn device_id() -> String {
@@ -24,7 +27,10 @@ pub fn device_id() -> String {
         return id;
     }
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    let id = format!("web-{}", crypto.map(|c| c.random_uuid()).unwrap_or_else(|| js_sys::Math::random().to_string()));
+    // (Without `crypto`, the browser writes the random number: Rust's float
+    // formatting would add kilobytes to the download for this one line.)
+    let random = || String::from(js_sys::Number::from(js_sys::Math::random()).to_string_with_radix(36).unwrap_or_default());
+    let id = format!("web-{}", crypto.map(|c| c.random_uuid()).unwrap_or_else(random));
     if let Some(s) = storage {
         let _ = s.set_item(STORAGE_KEY, &id);
     }
@@ -43,11 +49,11 @@ pub fn run(api: Api, app: String, device: String) {
     }
     // After `pagehide` the beacon was the last word: events fired while the
     // page unloads (visibilitychange, blur) must not overtake it.
-    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gone = Rc::new(Cell::new(false));
     let report = {
         let (api, app, device, gone) = (api.clone(), app.clone(), device.clone(), gone.clone());
         move |active: bool| {
-            if gone.load(std::sync::atomic::Ordering::Relaxed) {
+            if gone.get() {
                 return;
             }
             let (api, app, device) = (api.clone(), app.clone(), device.clone());
@@ -67,58 +73,40 @@ pub fn run(api: Api, app: String, device: String) {
         let report = report.clone();
         move || report(active_now())
     };
-    let handles = [
-        window_event_listener(leptos::ev::visibilitychange, {
-            let now = now.clone();
-            move |_| now()
-        }),
-        window_event_listener(leptos::ev::focus, {
-            let now = now.clone();
-            move |_| now()
-        }),
-        window_event_listener(leptos::ev::blur, move |_| now()),
-    ];
-    let leaving = {
+    let mut teardown = Teardown::default();
+    let window = crate::view::window();
+    for event in ["visibilitychange", "focus", "blur"] {
+        let now = now.clone();
+        teardown.on(&window, event, move |_| now());
+    }
+    {
         let (api, app, device, gone) = (api.clone(), app.clone(), device.clone(), gone.clone());
-        window_event_listener(leptos::ev::pagehide, move |_| {
-            gone.store(true, std::sync::atomic::Ordering::Relaxed);
+        teardown.on(&window, "pagehide", move |_| {
+            gone.set(true);
             api.beacon_presence(&device, &app);
-        })
-    };
+        });
+    }
     // Back from the back/forward cache: report again.
-    let returning = {
+    {
         let (report, gone) = (report.clone(), gone.clone());
-        window_event_listener(leptos::ev::pageshow, move |_| {
-            if gone.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        teardown.on(&window, "pageshow", move |_| {
+            if gone.replace(false) {
                 report(active_now());
             }
-        })
-    };
-    let beat = {
+        });
+    }
+    {
         let report = report.clone();
-        set_interval_with_handle(
-            move || {
-                // While visible (active or not), so the report never expires.
-                if document_visible() {
-                    report(active_now());
-                }
-            },
-            std::time::Duration::from_millis(HEARTBEAT_MS),
-        )
-        .ok()
-    };
-    on_cleanup(move || {
-        for h in handles {
-            h.remove();
-        }
-        leaving.remove();
-        returning.remove();
-        if let Some(b) = beat {
-            b.clear();
-        }
-        // Gone from this page: not active here any more.
-        report(false);
-    });
+        teardown.every(HEARTBEAT_MS, move || {
+            // While visible (active or not), so the report never expires.
+            if document_visible() {
+                report(active_now());
+            }
+        });
+    }
+    // Gone from this page: not active here any more.
+    teardown.defer(move || report(false));
+    keep(teardown);
 }
 
 /// `document.visibilityState` is `visible` (read each time, so tests can stand in for it).

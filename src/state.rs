@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bell_protocol::{Category, Notification, ReadChange, Tab};
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use reactive_graph::owner::{LocalStorage, StoredValue};
+use reactive_graph::prelude::*;
+use reactive_graph::signal::RwSignal;
+use reactive_graph::spawn_local;
+use reactive_graph::wrappers::read::Signal;
 
 use crate::api::{Api, ApiError, View};
 use crate::counts::Counts;

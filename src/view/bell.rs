@@ -2,7 +2,7 @@
 //! click (and Enter / Space, being a button), closes on Escape, an outside
 //! click or a second click, moving focus in and back.
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 

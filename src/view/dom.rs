@@ -4,7 +4,9 @@
 //! through Leptos's typed view tree: that renderer is compiled anew for every
 //! view and closure type and was most of the download (docs/BENCHMARKS.md).
 
-use leptos::prelude::Effect;
+use reactive_graph::effect::Effect;
+use reactive_graph::owner::{StoredValue, on_cleanup};
+use reactive_graph::traits::UpdateValue;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, EventTarget, HtmlElement};
@@ -80,6 +82,51 @@ impl Teardown {
     /// Runs `f` at the teardown.
     pub fn defer(&mut self, f: impl FnOnce() + 'static) {
         self.deferred.push(Box::new(f));
+    }
+
+    /// Runs `f` every `ms` milliseconds until the teardown.
+    pub fn every(&mut self, ms: i32, f: impl Fn() + 'static) {
+        let f: Box<dyn Fn()> = Box::new(f);
+        let closure = Closure::wrap(f);
+        let id = window()
+            .set_interval_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), ms)
+            .unwrap_or_default();
+        self.defer(move || {
+            window().clear_interval_with_handle(id);
+            drop(closure);
+        });
+    }
+}
+
+/// Keeps `teardown` until the current reactive owner is cleaned up (an
+/// effect re-running, or the unmount), then drops it.
+pub fn keep(teardown: Teardown) {
+    let slot = StoredValue::new_local(Some(teardown));
+    on_cleanup(move || {
+        let _ = slot.try_update_value(Option::take);
+    });
+}
+
+/// A pending `setTimeout`.
+#[derive(Clone, Copy)]
+pub struct Timeout(i32);
+
+impl Timeout {
+    /// Calls `f` once after `ms` milliseconds (unless cleared first).
+    pub fn new(ms: f64, f: impl FnOnce() + 'static) -> Timeout {
+        let f = Closure::once_into_js(f);
+        Timeout(
+            window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    f.unchecked_ref(),
+                    ms.min(i32::MAX as f64) as i32,
+                )
+                .unwrap_or_default(),
+        )
+    }
+
+    pub fn clear(&self) {
+        window().clear_timeout_with_handle(self.0);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The active tab's category combobox and the "Show unread only" switch.
 
 use bell_protocol::Category;
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 

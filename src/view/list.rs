@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 
 use bell_protocol::{Actor, Category};
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use rustc_hash::FxHashMap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

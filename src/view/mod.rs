@@ -14,11 +14,11 @@ mod list;
 mod popup_settings;
 mod tabs;
 
-use leptos::prelude::Get;
+use reactive_graph::traits::Get;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-pub use dom::{Teardown, bind};
+pub use dom::{Teardown, Timeout, bind, keep, window};
 
 use crate::intl::catalog;
 use crate::state::Bell;

@@ -2,8 +2,9 @@
 //! user's click (never on page load); how to re-enable them when blocked;
 //! and the notification-sound setting once they are on.
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use reactive_graph::prelude::*;
+use reactive_graph::signal::RwSignal;
+use reactive_graph::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::UnwrapThrowExt;
 use web_sys::{Element, HtmlInputElement};

@@ -3,7 +3,7 @@
 //! shows its unread count.
 
 use bell_protocol::Tab;
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
