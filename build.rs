@@ -1,4 +1,5 @@
-//! Compiles the Fluent catalogs (`locales/<lang>/*.ftl`) to Rust with
+//! Minifies the widget's CSS (`style/bell.css`: comments and spacing cost
+//! every host's download) and compiles the Fluent catalogs (`locales/<lang>/*.ftl`) to Rust with
 //! `fluent-compiler` and checks them against the kinds table and the UI's
 //! messages (`src/i18n/check.rs`): a catalog problem fails the build,
 //! naming the language, file and message.
@@ -16,6 +17,11 @@ fn main() {
     println!("cargo::rerun-if-changed=locales");
     println!("cargo::rerun-if-changed=src/i18n/check.rs");
     println!("cargo::rerun-if-changed=src/view/shell.html");
+    println!("cargo::rerun-if-changed=style/bell.css");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let css = std::fs::read_to_string(root.join("style/bell.css"))
+        .unwrap_or_else(|e| fail(&[format!("style/bell.css: {e}")]));
+    std::fs::write(out_dir.join("bell.css"), minify_css(&css)).unwrap_or_else(|e| fail(&[format!("bell.css: {e}")]));
     let mut languages = Vec::new();
     for lang in LANGUAGES {
         let dir = root.join("locales").join(lang);
@@ -41,7 +47,7 @@ fn main() {
     if !problems.is_empty() {
         fail(&problems);
     }
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("catalogs.rs");
+    let out = out_dir.join("catalogs.rs");
     std::fs::write(&out, compiled.code).unwrap_or_else(|e| fail(&[format!("{}: {e}", out.display())]));
 }
 
@@ -51,4 +57,25 @@ fn fail(problems: &[String]) -> ! {
         eprintln!("  {p}");
     }
     std::process::exit(1);
+}
+
+/// CSS without comments, runs of spacing as one space, and no spacing
+/// around `{ } ; , >` (none of which the widget's CSS has inside a string).
+fn minify_css(css: &str) -> String {
+    let mut text = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        text.push_str(&rest[..start]);
+        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+    }
+    text.push_str(rest);
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        let glued = |c: char| matches!(c, '{' | '}' | ';' | ',' | '>');
+        if !out.is_empty() && !out.ends_with(glued) && !word.starts_with(glued) {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.replace(";}", "}")
 }

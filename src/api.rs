@@ -1,11 +1,12 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Page, Settings, Tab};
+use bell_protocol::{Category, Settings, Tab};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use wasm_bindgen::JsValue;
 
 use crate::counts::Counts;
 use crate::wire;
+use crate::wire::Page;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {

@@ -16,7 +16,8 @@ use crate::intl;
 use crate::state::{Bell, Status};
 use crate::view::{Teardown, Timeout, bind, window};
 
-const STYLE: &str = include_str!("../style/bell.css");
+/// `style/bell.css`, minified by build.rs.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/bell.css"));
 /// How often the widget looks at the clock, and retries while offline.
 const TICK_MS: i32 = 5_000;
 /// Every how many ticks it refreshes counts (until the stream replaces polling).

@@ -6,7 +6,6 @@
 
 use bell_protocol::Actor;
 use reactive_graph::prelude::*;
-use serde_json::{Map, Value};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -18,7 +17,7 @@ use crate::state::Bell;
 struct Popup {
     tag: String,
     kind: String,
-    args: Map<String, Value>,
+    args: crate::i18n::Args,
     actor: Actor,
     link: Option<String>,
     silent: bool,

@@ -29,7 +29,8 @@ pub fn device_id() -> String {
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
     // (Without `crypto`, the browser writes the random number: Rust's float
     // formatting would add kilobytes to the download for this one line.)
-    let random = || String::from(js_sys::Number::from(js_sys::Math::random()).to_string_with_radix(36).unwrap_or_default());
+    let random =
+        || String::from(js_sys::Number::from(js_sys::Math::random()).to_string_with_radix(36).unwrap_or_default());
     let id = format!("web-{}", crypto.map(|c| c.random_uuid()).unwrap_or_else(random));
     if let Some(s) = storage {
         let _ = s.set_item(STORAGE_KEY, &id);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bell_protocol::{Category, Notification, ReadChange, Tab};
+use bell_protocol::{Category, ReadChange, Tab};
 use reactive_graph::owner::{LocalStorage, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
@@ -14,6 +14,7 @@ use reactive_graph::wrappers::read::Signal;
 use crate::api::{Api, ApiError, View};
 use crate::counts::Counts;
 use crate::i18n::Lang;
+use crate::wire::Notification;
 
 /// What the list area shows besides items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,12 +5,34 @@
 //! docs/BENCHMARKS.md.) A reader answers `None` for a shape it does not know,
 //! which callers treat as a failed response.
 
-use bell_protocol::{Actor, Category, Notification, Page, ReadChange, Settings, Tab};
+use bell_protocol::{Actor, Category, ReadChange, Settings, Tab};
 use js_sys::{Array, JSON, Object, Reflect};
-use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::counts::Counts;
+use crate::i18n::{Arg, Args};
+
+/// `bell_protocol::Notification` as the widget reads it: the same fields,
+/// with the producer's arguments kept as text, numbers and flags for the
+/// catalogs (no JSON value type in the wasm).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    pub id: String,
+    pub kind: String,
+    pub tab: Tab,
+    pub category: Category,
+    pub actor: Actor,
+    pub args: Args,
+    pub link: Option<String>,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+/// `bell_protocol::Page` as the widget reads it.
+pub struct Page {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<String>,
+}
 
 pub fn parse(text: &str) -> Option<JsValue> {
     JSON::parse(text).ok()
@@ -40,39 +62,27 @@ fn list(o: &JsValue, key: &str) -> Option<Array> {
     get(o, key).dyn_into::<Array>().ok()
 }
 
-/// Any JSON value (producer arguments), numbers whole where they are.
-fn value(v: &JsValue) -> Value {
-    if let Some(s) = v.as_string() {
-        Value::String(s)
-    } else if let Some(n) = v.as_f64() {
-        if n.fract() == 0.0 && n.abs() < 9.0e15 {
-            Value::from(n as i64)
-        } else {
-            Number::from_f64(n).map_or(Value::Null, Value::Number)
-        }
-    } else if let Some(b) = v.as_bool() {
-        Value::Bool(b)
-    } else if let Ok(items) = v.clone().dyn_into::<Array>() {
-        Value::Array(items.iter().map(|i| value(&i)).collect())
-    } else if v.is_object() {
-        Value::Object(map(v))
-    } else {
-        Value::Null
-    }
-}
-
-fn map(v: &JsValue) -> Map<String, Value> {
-    let mut map = Map::new();
+/// A producer's arguments: an object's text, number and boolean members
+/// (the only kinds of argument the kinds table has).
+fn map(v: &JsValue) -> Args {
+    let mut args = Vec::new();
     if let Some(o) = v.dyn_ref::<Object>() {
-        // One insert at a time: collecting would compile in a sort for the bulk build.
         for entry in Object::entries(o).iter() {
             let pair: Array = entry.unchecked_into();
-            if let Some(key) = pair.get(0).as_string() {
-                map.insert(key, value(&pair.get(1)));
-            }
+            let (Some(key), value) = (pair.get(0).as_string(), pair.get(1)) else { continue };
+            let arg = if let Some(s) = value.as_string() {
+                Arg::Text(s)
+            } else if let Some(n) = value.as_f64() {
+                Arg::Number(n)
+            } else if let Some(b) = value.as_bool() {
+                Arg::Flag(b)
+            } else {
+                continue;
+            };
+            args.push((key, arg));
         }
     }
-    map
+    args
 }
 
 pub fn actor(v: &JsValue) -> Option<Actor> {
@@ -84,7 +94,7 @@ pub fn actor(v: &JsValue) -> Option<Actor> {
 }
 
 /// A producer's arguments (an object; anything else is none).
-pub fn args(v: &JsValue) -> Map<String, Value> {
+pub fn args(v: &JsValue) -> Args {
     map(&get(v, "args"))
 }
 

@@ -96,6 +96,26 @@ pub trait Scope {
     fn number(&self, n: f64, options: &NumberOptions, out: &mut String);
 }
 
+/// Appends text. (Not inlined: a catalog makes hundreds of these calls,
+/// and each inlined `push_str` would be several times larger.)
+#[inline(never)]
+pub fn t(o: &mut String, text: &str) {
+    o.push_str(text);
+}
+
+/// Appends the argument `name`, or `{$name}` when there is none.
+#[inline(never)]
+pub fn var(s: &dyn Scope, name: &str, o: &mut String) {
+    match s.arg(name) {
+        Value::None => {
+            o.push_str("{$");
+            o.push_str(name);
+            o.push('}');
+        }
+        v => put(s, v, "", o),
+    }
+}
+
 /// Appends a value; `missing` when there is none (what Fluent shows for an
 /// unresolved reference).
 pub fn put(s: &dyn Scope, v: Value<'_>, missing: &str, out: &mut String) {

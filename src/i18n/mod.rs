@@ -17,7 +17,6 @@ use std::borrow::Cow;
 
 use bell_protocol::Actor;
 use bell_protocol::kind::{self, ArgType};
-use serde_json::{Map, Value as Json};
 
 #[allow(dead_code, unused_variables, clippy::all)]
 mod compiled {
@@ -26,6 +25,22 @@ mod compiled {
 
 pub use compiled::{NumberOptions, Plural};
 use compiled::{Scope, Value};
+
+/// A producer's argument as the widget keeps it (the server has checked
+/// its type against the kinds table).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Number(f64),
+    Flag(bool),
+}
+
+/// A notification's arguments by name.
+pub type Args = Vec<(String, Arg)>;
+
+fn arg<'a>(args: &'a Args, name: &str) -> Option<&'a Arg> {
+    args.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
 
 /// A language the widget speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,12 +86,12 @@ pub struct Catalog {
 }
 
 /// A message's arguments, in a language.
-struct Args<'a> {
+struct Scoped<'a> {
     catalog: Catalog,
     list: Vec<(&'a str, Value<'a>)>,
 }
 
-impl Scope for Args<'_> {
+impl Scope for Scoped<'_> {
     fn arg(&self, name: &str) -> Value<'_> {
         self.list.iter().find(|(k, _)| *k == name).map_or(Value::None, |(_, v)| v.clone())
     }
@@ -91,7 +106,7 @@ impl Scope for Args<'_> {
 }
 
 impl Catalog {
-    fn format(&self, id: &str, args: &Args<'_>) -> String {
+    fn format(&self, id: &str, args: &Scoped<'_>) -> String {
         let mut out = String::new();
         let found = match self.lang {
             Lang::En => compiled::en::format(id, args, &mut out),
@@ -102,16 +117,16 @@ impl Catalog {
 
     /// A UI message without arguments; the id itself when it is missing.
     pub fn text(&self, id: &str) -> String {
-        self.format(id, &Args { catalog: *self, list: Vec::new() })
+        self.format(id, &Scoped { catalog: *self, list: Vec::new() })
     }
 
     /// A UI message with one numeric argument.
     pub fn count(&self, id: &str, name: &'static str, n: u64) -> String {
-        self.format(id, &Args { catalog: *self, list: vec![(name, Value::num(n as f64))] })
+        self.format(id, &Scoped { catalog: *self, list: vec![(name, Value::num(n as f64))] })
     }
 
     /// A notification's text from its kind, arguments and actor.
-    pub fn notification(&self, kind_name: &str, args: &Map<String, Json>, actor: &Actor) -> String {
+    pub fn notification(&self, kind_name: &str, args: &Args, actor: &Actor) -> String {
         let Some(spec) = kind::kind(kind_name) else {
             return kind_name.to_owned();
         };
@@ -127,36 +142,33 @@ impl Catalog {
             }
         }
         let (lang, formats) = (self.lang, self.formats);
-        let currency = args.get("currency").and_then(Json::as_str);
+        let currency = match arg(args, "currency") {
+            Some(Arg::Text(c)) => Some(c.as_str()),
+            _ => None,
+        };
         for a in spec.args {
-            let Some(v) = args.get(a.name) else { continue };
+            let Some(v) = arg(args, a.name) else { continue };
             let value = match (a.ty, v) {
-                (ArgType::Number, Json::Number(n)) => {
-                    let n = n.as_f64().unwrap_or_default();
-                    match currency {
-                        Some(c) => Value::Str(Cow::Owned(formats.currency(lang, n, c))),
-                        None => Value::num(n),
-                    }
-                }
-                (ArgType::Timestamp, Json::String(s)) => Value::Str(Cow::Owned(formats.date_time(lang, s))),
-                (_, Json::String(s)) => Value::Str(Cow::Borrowed(s.as_str())),
-                // Counts select plurals on their value. The server checks each
-                // argument's type; should another shape come, it is shown
-                // plainly, never as JSON text.
-                (_, Json::Number(n)) => Value::num(n.as_f64().unwrap_or_default()),
-                (_, Json::Bool(b)) => Value::Str(Cow::Borrowed(if *b { "true" } else { "false" })),
-                _ => continue,
+                (ArgType::Number, Arg::Number(n)) => match currency {
+                    Some(c) => Value::Str(Cow::Owned(formats.currency(lang, *n, c))),
+                    None => Value::num(*n),
+                },
+                (ArgType::Timestamp, Arg::Text(s)) => Value::Str(Cow::Owned(formats.date_time(lang, s))),
+                (_, Arg::Text(s)) => Value::Str(Cow::Borrowed(s.as_str())),
+                // Counts select plurals on their value. Should another shape
+                // come, it is shown plainly.
+                (_, Arg::Number(n)) => Value::num(*n),
+                (_, Arg::Flag(b)) => Value::Str(Cow::Borrowed(if *b { "true" } else { "false" })),
             };
             list.push((a.name, value));
         }
-        self.format(&spec.message_id(), &Args { catalog: *self, list })
+        self.format(&spec.message_id(), &Scoped { catalog: *self, list })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     /// English and Indonesian plural rules for whole numbers; digits as Rust writes them.
     struct Plain;
@@ -178,6 +190,14 @@ mod tests {
         }
     }
 
+    fn text(s: &str) -> Arg {
+        Arg::Text(s.to_owned())
+    }
+
+    fn args(list: &[(&str, Arg)]) -> Args {
+        list.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
     fn catalog(lang: Lang) -> Catalog {
         Catalog { lang, formats: &Plain }
     }
@@ -186,31 +206,22 @@ mod tests {
     fn renders_kinds_in_both_languages_with_plurals_and_the_system_actor() {
         let (en, id) = (catalog(Lang::En), catalog(Lang::Id));
         let budi = Actor::User { id: "u-1".into(), name: "Budi".into() };
-        let deal = json!({"deal_name": "PT Maju"});
-        let deal = deal.as_object().unwrap();
+        let deal = &args(&[("deal_name", text("PT Maju"))]);
         assert_eq!(en.notification("deal.assigned", deal, &budi), "Budi assigned you the deal PT Maju");
         assert_eq!(
             en.notification("deal.assigned", deal, &Actor::System),
             "The deal PT Maju was automatically assigned to you"
         );
         assert_eq!(id.notification("deal.assigned", deal, &budi), "Budi menugaskan deal PT Maju kepada Anda");
-        let export = |rows: u64| json!({"file_name": "a.csv", "rows": rows});
+        let export = |rows: f64| args(&[("file_name", text("a.csv")), ("rows", Arg::Number(rows))]);
+        assert_eq!(en.notification("export.completed", &export(1.0), &budi), "Your export a.csv is ready: 1 row");
+        assert_eq!(en.notification("export.completed", &export(5.0), &budi), "Your export a.csv is ready: 5 rows");
+        let expense =
+            args(&[("expense_name", text("Dinner")), ("amount", Arg::Number(1250000.0)), ("currency", text("IDR"))]);
+        assert!(id.notification("approval.expense.requested", &expense, &budi).contains("(IDR 1250000)"));
+        let conv = args(&[("contact_name", text("Rina")), ("channel", text("whatsapp"))]);
         assert_eq!(
-            en.notification("export.completed", export(1).as_object().unwrap(), &budi),
-            "Your export a.csv is ready: 1 row"
-        );
-        assert_eq!(
-            en.notification("export.completed", export(5).as_object().unwrap(), &budi),
-            "Your export a.csv is ready: 5 rows"
-        );
-        let expense = json!({"expense_name": "Dinner", "amount": 1250000, "currency": "IDR"});
-        assert!(
-            id.notification("approval.expense.requested", expense.as_object().unwrap(), &budi)
-                .contains("(IDR 1250000)")
-        );
-        let conv = json!({"contact_name": "Rina", "channel": "whatsapp"});
-        assert_eq!(
-            en.notification("conversation.resolved", conv.as_object().unwrap(), &budi),
+            en.notification("conversation.resolved", &conv, &budi),
             "Budi resolved the WhatsApp conversation with Rina"
         );
         assert_eq!(en.count("bell-label", "count", 0), "Notifications");
