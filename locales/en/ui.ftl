@@ -26,6 +26,7 @@ category-deal = Deals
 category-expense = Expenses
 unread-only = Show unread only
 mark-all-read = Mark all as read
+close = Close
 mark-read = Mark as read
 section-today = Today
 section-older = Older

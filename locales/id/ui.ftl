@@ -22,6 +22,7 @@ category-deal = Deal
 category-expense = Pengeluaran
 unread-only = Tampilkan yang belum dibaca
 mark-all-read = Tandai semua sudah dibaca
+close = Tutup
 mark-read = Tandai sudah dibaca
 section-today = Hari ini
 section-older = Sebelumnya

@@ -31,6 +31,7 @@ pub const UI_MESSAGES: &[(&str, &[&str])] = &[
     ("unread-only", &[]),
     ("mark-all-read", &[]),
     ("mark-read", &[]),
+    ("close", &[]),
     ("section-today", &[]),
     ("section-older", &[]),
     ("loading", &[]),
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn a_ui_message_nothing_shows_and_a_markup_name_nothing_defines() {
         let found = problems("en", "ui.ftl", &|t| t + "stray = Stray\n");
-        assert_problem(&found, "locales/en/ui.ftl:47: en: message `stray`: the widget never shows it");
+        assert_problem(&found, "locales/en/ui.ftl:48: en: message `stray`: the widget never shows it");
         let found = check(&catalogs(None).unwrap(), &["mark-al-read".to_owned()]);
         assert_problem(&found, "src/view/shell.html: names message `mark-al-read`");
     }

@@ -1,6 +1,11 @@
 //! The bell button with its badge, and the panel it discloses: opens on
 //! click (and Enter / Space, being a button), closes on Escape, an outside
-//! click or a second click, moving focus in and back.
+//! click, a second click or its close button (a phone's sheet), moving
+//! focus in and back.
+//!
+//! The open panel is a popover (the browser's top layer: no container of
+//! the host clips it) placed by `place` next to the bell and wholly inside
+//! the viewport, again on every scroll and resize while it is open.
 
 use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,13 +36,24 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
             dom::flag(&badge, "hidden", n == 0);
         });
     }
+    let panel: HtmlElement = panel.unchecked_into();
     {
         let (button, panel) = (button.clone(), panel.clone());
         dom::bind(move || {
             let open = bell.open.get();
             dom::set_attr(&button, "aria-expanded", if open { "true" } else { "false" });
-            dom::flag(&panel, "hidden", !open);
+            show(&button, &panel, open);
         });
+    }
+    // Follow the bell while open: scrolling anything, resizing, zooming.
+    for (event, capture) in [("scroll", true), ("resize", false)] {
+        let (button, panel) = (button.clone(), panel.clone());
+        let f = move |_| {
+            if bell.open.get_untracked() {
+                place(&button, &panel);
+            }
+        };
+        if capture { teardown.on_capture(&dom::window(), event, f) } else { teardown.on(&dom::window(), event, f) }
     }
     {
         let mark_all = mark_all.clone();
@@ -54,19 +70,23 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
         }
     };
     {
-        let panel = panel.clone();
+        let (panel, bell_button) = (panel.clone(), button.clone());
         teardown.on(&button, "click", move |_| {
             let opening = !bell.open.get_untracked();
             bell.open.set(opening);
             if !opening {
                 return;
             }
-            // Shown and focused now, not after the effects have run.
-            dom::flag(&panel, "hidden", false);
+            // Shown, placed and focused now, not after the effects have run.
+            show(&bell_button, &panel, true);
             dom::focus(&dom::find(&panel, "[role='tab'][aria-selected='true']"));
             // What was listed shows at once; only news is fetched.
             bell.refresh();
         });
+    }
+    {
+        let close = close.clone();
+        teardown.on(&dom::find(&panel, ".panel__close"), "click", move |_| close(true));
     }
     teardown.on(&mark_all, "click", move |_| bell.read_all());
     {
@@ -86,4 +106,61 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
             close(false);
         }
     });
+}
+
+/// Opens (into the top layer, placed) or closes the panel; nothing when it
+/// already is so.
+fn show(button: &Element, panel: &HtmlElement, open: bool) {
+    if open != panel.has_attribute("hidden") {
+        return;
+    }
+    dom::flag(panel, "hidden", !open);
+    if open {
+        // (Without the Popover API it opens in place, as before it existed.)
+        let _ = panel.show_popover();
+        place(button, panel);
+    } else {
+        let _ = panel.hide_popover();
+    }
+}
+
+/// Away from the viewport's edges, and from the bell.
+const MARGIN: f64 = 8.0;
+/// The least height worth opening into when neither side has the room.
+const MIN_HEIGHT: f64 = 240.0;
+
+/// Puts the open panel below the bell, or above it when there is more room
+/// there, aligned with the bell's right edge (its left edge when that does
+/// not fit), shifted to lie wholly inside the viewport and no taller than the
+/// room it has (its list scrolls inside). A phone's sheet is placed by CSS.
+fn place(button: &Element, panel: &HtmlElement) {
+    let style = panel.style();
+    let Some(root) = dom::document().document_element() else { return };
+    let (vw, vh) = (f64::from(root.client_width()), f64::from(root.client_height()));
+    for property in ["top", "left", "max-height"] {
+        let _ = style.remove_property(property);
+    }
+    if vw < 480.0 {
+        return;
+    }
+    let bell = button.get_bounding_client_rect();
+    let own = panel.get_bounding_client_rect();
+    let (width, height) = (own.width(), own.height());
+    let below = vh - bell.bottom() - 2.0 * MARGIN;
+    let above = bell.top() - 2.0 * MARGIN;
+    let under = height <= below || below >= above;
+    let room = if under { below } else { above };
+    let height = height.min(room.max(MIN_HEIGHT)).min(vh - 2.0 * MARGIN);
+    let top = if under { bell.bottom() + MARGIN } else { bell.top() - MARGIN - height };
+    let top = top.min(vh - MARGIN - height).max(MARGIN);
+    let mut left = bell.right() - width;
+    if left < MARGIN {
+        left = bell.left();
+    }
+    let left = left.min(vw - MARGIN - width).max(MARGIN);
+    // Whole pixels: Rust's float formatting would cost the download kilobytes.
+    let px = |v: f64| format!("{}px", v.round() as i32);
+    let _ = style.set_property("top", &px(top));
+    let _ = style.set_property("left", &px(left));
+    let _ = style.set_property("max-height", &px(height));
 }

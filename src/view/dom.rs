@@ -59,8 +59,9 @@ pub fn bind(f: impl Fn() + 'static) {
     Effect::new(move |_| f());
 }
 
-/// A listener: where, on which event, and the closure the browser calls.
-type Listener = (EventTarget, &'static str, Closure<dyn FnMut(Event)>);
+/// A listener: where, on which event, whether in the capture phase, and the
+/// closure the browser calls.
+type Listener = (EventTarget, &'static str, bool, Closure<dyn FnMut(Event)>);
 
 /// What a mounted view attached to the page: event listeners, and anything
 /// else to undo. Dropping it removes them all.
@@ -73,10 +74,19 @@ pub struct Teardown {
 impl Teardown {
     /// Listens to `event` on `target` until the teardown.
     pub fn on(&mut self, target: &EventTarget, event: &'static str, f: impl FnMut(Event) + 'static) {
-        let f: Box<dyn FnMut(Event)> = Box::new(f);
+        self.listen(target, event, false, Box::new(f));
+    }
+
+    /// Listens in the capture phase: `scroll` of any scrolling element reaches
+    /// the window only this way.
+    pub fn on_capture(&mut self, target: &EventTarget, event: &'static str, f: impl FnMut(Event) + 'static) {
+        self.listen(target, event, true, Box::new(f));
+    }
+
+    fn listen(&mut self, target: &EventTarget, event: &'static str, capture: bool, f: Box<dyn FnMut(Event)>) {
         let closure = Closure::wrap(f);
-        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-        self.listeners.push((target.clone(), event, closure));
+        let _ = target.add_event_listener_with_callback_and_bool(event, closure.as_ref().unchecked_ref(), capture);
+        self.listeners.push((target.clone(), event, capture, closure));
     }
 
     /// Runs `f` at the teardown.
@@ -132,8 +142,9 @@ impl Timeout {
 
 impl Drop for Teardown {
     fn drop(&mut self) {
-        for (target, event, closure) in self.listeners.drain(..) {
-            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        for (target, event, capture, closure) in self.listeners.drain(..) {
+            let _ =
+                target.remove_event_listener_with_callback_and_bool(event, closure.as_ref().unchecked_ref(), capture);
         }
         for f in self.deferred.drain(..) {
             f();
