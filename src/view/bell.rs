@@ -3,9 +3,10 @@
 //! click, a second click or its close button (a phone's sheet), moving
 //! focus in and back.
 //!
-//! The open panel is a popover (the browser's top layer: no container of
-//! the host clips it) placed by `place` next to the bell and wholly inside
-//! the viewport, again on every scroll and resize while it is open.
+//! The open panel is placed by `place` next to the bell and wholly inside
+//! the viewport, and again on every scroll and resize while open; where the
+//! host would clip or cover it, it moves into the browser's top layer
+//! (`lift`).
 
 use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
@@ -108,20 +109,53 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
     });
 }
 
-/// Opens (into the top layer, placed) or closes the panel; nothing when it
-/// already is so.
+/// Opens (placed) or closes the panel; nothing when it already is so.
 fn show(button: &Element, panel: &HtmlElement, open: bool) {
     if open != panel.has_attribute("hidden") {
         return;
     }
     dom::flag(panel, "hidden", !open);
     if open {
-        // (Without the Popover API it opens in place, as before it existed.)
-        let _ = panel.show_popover();
         place(button, panel);
-    } else {
-        let _ = panel.hide_popover();
+        // Looked at once, at the first opening: hit tests cost as much as
+        // the opening itself.
+        if !panel.has_attribute("data-sighted") {
+            dom::flag(panel, "data-sighted", true);
+            if !lifted(panel) && !in_sight(panel) {
+                lift(panel);
+                place(button, panel);
+            }
+        }
     }
+}
+
+/// Whether the panel is in the browser's top layer.
+fn lifted(panel: &HtmlElement) -> bool {
+    panel.matches(":popover-open").unwrap_or(false)
+}
+
+/// Puts the panel into the browser's top layer, where no container of the
+/// host clips, covers or moves it (`overflow`, `transform`, `contain`, a low
+/// `z-index`). It stays there, closed as before (`hidden`: invisible, its
+/// layout kept): moving a long list in and out of the top layer lays it all
+/// out again. Only panels the host would hide go there, since even a closed
+/// one in the top layer makes every opening lay it out anew (3 ms with 1,000
+/// rows). (Without the Popover API it stays where it is.)
+fn lift(panel: &HtmlElement) {
+    let _ = panel.show_popover();
+}
+
+/// Whether the placed panel is what the page shows at its corners and
+/// centre: nothing of the host clips it, covers it or moved it elsewhere.
+fn in_sight(panel: &HtmlElement) -> bool {
+    let Some(root) = panel.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok() else { return true };
+    let r = panel.get_bounding_client_rect();
+    // (Inside its rounded corners.)
+    let (l, t, w, h) = (r.left() + 16.0, r.top() + 16.0, r.width() - 32.0, r.height() - 32.0);
+    [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.5, 0.5)].iter().all(|(x, y)| {
+        root.element_from_point((l + x * w) as f32, (t + y * h) as f32)
+            .is_some_and(|hit| panel.contains(Some(hit.unchecked_ref())))
+    })
 }
 
 /// Away from the viewport's edges, and from the bell.
@@ -133,24 +167,33 @@ const MIN_HEIGHT: f64 = 240.0;
 /// there, aligned with the bell's right edge (its left edge when that does
 /// not fit), shifted to lie wholly inside the viewport and no taller than the
 /// room it has (its list scrolls inside). A phone's sheet is placed by CSS.
+/// Writes only what changed, so reopening in the same place relays nothing.
 fn place(button: &Element, panel: &HtmlElement) {
     let style = panel.style();
     let Some(root) = dom::document().document_element() else { return };
     let (vw, vh) = (f64::from(root.client_width()), f64::from(root.client_height()));
-    for property in ["top", "left", "max-height"] {
-        let _ = style.remove_property(property);
-    }
     if vw < 480.0 {
+        for property in ["top", "left", "height"] {
+            let _ = style.remove_property(property);
+        }
         return;
     }
     let bell = button.get_bounding_client_rect();
-    let own = panel.get_bounding_client_rect();
-    let (width, height) = (own.width(), own.height());
+    let width = f64::from(panel.offset_width());
+    // The height it asks for (`--bell-panel-height`, a host may theme it).
+    let wanted = dom::window()
+        .get_computed_style(panel)
+        .ok()
+        .flatten()
+        .map(|s| js_sys::parse_float(&s.get_property_value("--bell-panel-height").unwrap_or_default()))
+        .filter(|h| h.is_finite() && *h > 0.0)
+        .unwrap_or(560.0)
+        .min(vh - 2.0 * MARGIN);
     let below = vh - bell.bottom() - 2.0 * MARGIN;
     let above = bell.top() - 2.0 * MARGIN;
-    let under = height <= below || below >= above;
+    let under = wanted <= below || below >= above;
     let room = if under { below } else { above };
-    let height = height.min(room.max(MIN_HEIGHT)).min(vh - 2.0 * MARGIN);
+    let height = wanted.min(room.max(MIN_HEIGHT)).min(vh - 2.0 * MARGIN);
     let top = if under { bell.bottom() + MARGIN } else { bell.top() - MARGIN - height };
     let top = top.min(vh - MARGIN - height).max(MARGIN);
     let mut left = bell.right() - width;
@@ -158,9 +201,11 @@ fn place(button: &Element, panel: &HtmlElement) {
         left = bell.left();
     }
     let left = left.min(vw - MARGIN - width).max(MARGIN);
-    // Whole pixels: Rust's float formatting would cost the download kilobytes.
-    let px = |v: f64| format!("{}px", v.round() as i32);
-    let _ = style.set_property("top", &px(top));
-    let _ = style.set_property("left", &px(left));
-    let _ = style.set_property("max-height", &px(height));
+    for (property, value) in [("top", top), ("left", left), ("height", height)] {
+        // Whole pixels: Rust's float formatting would cost the download kilobytes.
+        let value = format!("{}px", value.round() as i32);
+        if style.get_property_value(property).ok().as_deref() != Some(value.as_str()) {
+            let _ = style.set_property(property, &value);
+        }
+    }
 }
