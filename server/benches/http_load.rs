@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bell_server::clock::{DAY_MS, now_ms};
+use bell_server::store::SeedRow;
 use bell_server::{Auth, Store, ingest};
 use common::{Stats, cpu_secs, fresh_postgres_database, postgres_server, start_server, stats};
 use serde_json::json;
@@ -80,7 +81,8 @@ async fn seed(database_url: &str) -> anyhow::Result<()> {
             // Spread over the last 6 days (inside every tab's retention); the
             // newest 30 of each user are unread.
             let ago = (i as i64) * (6 * DAY_MS / PER_USER as i64) + (u as i64 % 1000);
-            rows.push((user(u), event(format!("seed-{u}-{i}"), kind, &user(u), ago, now), i >= 30));
+            let event = event(format!("seed-{u}-{i}"), kind, &user(u), ago, now);
+            rows.push(SeedRow { recipient: user(u), event, read: i >= 30 });
         }
         if rows.len() >= 20_000 {
             store.load_rows(&rows).await?;
@@ -90,11 +92,8 @@ async fn seed(database_url: &str) -> anyhow::Result<()> {
     for h in 0..HEAVY_USERS {
         for i in 0..HEAVY_UNREAD {
             let kind = MIX[i % 6]; // General kinds only
-            rows.push((
-                format!("heavy-{h}"),
-                event(format!("heavy-{h}-{i}"), kind, &format!("heavy-{h}"), i as i64 * 1000, now),
-                false,
-            ));
+            let event = event(format!("heavy-{h}-{i}"), kind, &format!("heavy-{h}"), i as i64 * 1000, now);
+            rows.push(SeedRow { recipient: format!("heavy-{h}"), event, read: false });
         }
         store.load_rows(&rows).await?;
         rows.clear();

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::clock::now_ms;
 use crate::hub::Hub;
 use crate::routing::{Channel, route};
-use crate::store::Store;
+use crate::store::{NewDelivery, NewPush, Store};
 
 /// What a pop-up shows, shared by all recipients of one event.
 pub struct Routed {
@@ -110,7 +110,12 @@ async fn route_batch(
                 let token = devices.iter().find(|x| x.device_id == d.device_id).and_then(|x| x.push_token.clone());
                 match (push, token) {
                     (true, Some(token)) => {
-                        pushes.push((user.clone(), d.device_id.clone(), token, payload.to_string()));
+                        pushes.push(NewPush {
+                            user_id: user.clone(),
+                            device_id: d.device_id.clone(),
+                            token,
+                            payload: payload.to_string(),
+                        });
                     }
                     _ => {
                         d.sent = false;
@@ -123,7 +128,11 @@ async fn route_batch(
             for d in routed.iter().filter(|d| d.sent && d.channel == Channel::Browser) {
                 hub.popup(user, &d.device_id, popup.clone());
             }
-            decisions.extend(routed.into_iter().map(|d| (user.clone(), key.clone(), d)));
+            decisions.extend(routed.into_iter().map(|decision| NewDelivery {
+                user_id: user.clone(),
+                notification_key: key.clone(),
+                decision,
+            }));
         }
     }
     store.queue_pushes(&pushes, now).await?;

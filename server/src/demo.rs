@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::clock::{DAY_MS, now_ms};
 use crate::ingest;
+use crate::store::SeedRow;
 
 /// The demo's people: `(id, name)`. The first is the signed-in user of the demo pages.
 pub const USERS: &[(&str, &str)] =
@@ -82,7 +83,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             body["recipients"] = json!([user]);
             let event = ingest::validate(&body, &[], now - ago)?;
             let read = i % 3 == 2;
-            rows.push((user.to_string(), event, read));
+            rows.push(SeedRow { recipient: user.to_string(), event, read });
         }
     }
     // Only on a fresh database: a restarted demo keeps what the user did.

@@ -1,0 +1,84 @@
+//! Recorded routing decisions (`GET /v1/deliveries`).
+
+use super::*;
+
+/// One recorded routing decision, as `GET /v1/deliveries` answers it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub device_id: String,
+    /// `web`, `android` or `ios`.
+    pub platform: String,
+    /// `browser` or `push`.
+    pub channel: String,
+    /// `sent` or `suppressed`.
+    pub decision: String,
+    pub reason: String,
+}
+
+/// A routing decision to record: whose notification (by its key) and what
+/// was decided for one device.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub user_id: String,
+    pub notification_key: String,
+    pub decision: Decision,
+}
+
+impl Store {
+    /// Records routing decisions.
+    pub async fn record_deliveries(&self, decisions: &[NewDelivery], now: i64) -> anyhow::Result<()> {
+        for chunk in decisions.chunks(1000) {
+            let mut insert = Sql::new(
+                "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
+            );
+            insert.push_values(chunk, |row, NewDelivery { user_id, notification_key, decision: d }| {
+                row.push_bind(user_id)
+                    .push_bind(notification_key)
+                    .push_bind(&d.device_id)
+                    .push_bind(d.platform.as_str())
+                    .push_bind(if d.channel == Channel::Browser { "browser" } else { "push" })
+                    .push_bind(if d.sent { "sent" } else { "suppressed" })
+                    .push_bind(d.reason)
+                    .push_bind(now);
+            });
+            insert.build().execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// The recorded decisions of one of the user's notifications.
+    pub async fn deliveries(&self, user: &str, key: &str) -> anyhow::Result<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT device_id, platform, channel, decision, reason FROM deliveries \
+             WHERE user_id = $1 AND notification_id = $2 ORDER BY id",
+        )
+        .bind(user)
+        .bind(key)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Delivery {
+                device_id: r.get(0),
+                platform: r.get(1),
+                channel: r.get(2),
+                decision: r.get(3),
+                reason: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Forgets routing decisions past the longest retention, in a batch.
+    pub async fn purge_deliveries(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
+        let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+        let deleted = sqlx::query(
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(oldest_kept)
+        .bind(i64::from(batch))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,238 @@
+//! Ingestion: the writer task's group commit, and the rows an event stores.
+
+use super::*;
+
+/// Events committed together at most (group commit).
+pub(super) const MAX_INGEST_BATCH: usize = 256;
+
+pub(super) struct IngestJob {
+    event: ValidEvent,
+    now: i64,
+    reply: oneshot::Sender<anyhow::Result<Ingested>>,
+}
+
+/// The outcome of an ingested event, with the rows it stored (for the stream).
+#[derive(Debug)]
+pub struct Ingested {
+    pub outcome: IngestOutcome,
+    pub stored: Vec<(String, Notification)>,
+}
+
+/// A notification to bulk-load: its recipient's copy of an event, read (at
+/// its creation time) or not.
+pub struct SeedRow {
+    pub recipient: String,
+    pub event: ValidEvent,
+    pub read: bool,
+}
+
+impl Store {
+    /// Stores one event for all its recipients, or nothing when its id was
+    /// seen before. Events arriving together are committed in one
+    /// transaction (group commit): one WAL write for many events.
+    pub async fn ingest(&self, event: ValidEvent, now: i64) -> anyhow::Result<Ingested> {
+        let (reply, answer) = oneshot::channel();
+        self.ingest_queue
+            .send(IngestJob { event, now, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("the ingest writer has stopped"))?;
+        answer.await.map_err(|_| anyhow::anyhow!("the ingest writer dropped a job"))?
+    }
+
+    /// Bulk-loads rows in one transaction, for demo data and benchmarks.
+    pub async fn load_rows(&self, rows: &[SeedRow]) -> anyhow::Result<()> {
+        let events: Vec<(&ValidEvent, i64)> = rows.iter().map(|r| (&r.event, r.event.created_at)).collect();
+        let targets: Vec<Target> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.recipient.as_str(), r.read.then_some(r.event.created_at)))
+            .collect();
+        let mut tx = self.write.begin().await?;
+        order_ids(&mut tx, self.backend, NOTIFICATION_IDS).await?;
+        for chunk in targets.chunks(ROWS_PER_INSERT) {
+            insert_rows(&mut tx, &events, chunk).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Takes whatever events are waiting (never waiting for more) and commits
+/// them together. If a batch fails, each of its events is retried alone so one
+/// bad event cannot fail the others.
+pub(super) async fn ingest_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc::Receiver<IngestJob>) {
+    let mut batch = Vec::with_capacity(MAX_INGEST_BATCH);
+    while jobs.recv_many(&mut batch, MAX_INGEST_BATCH).await > 0 {
+        let events: Vec<(&ValidEvent, i64)> = batch.iter().map(|j| (&j.event, j.now)).collect();
+        match ingest_batch(&pool, backend, &events).await {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                let _ = batch.pop().expect("one job").reply.send(Err(e));
+            }
+            Err(_) => {
+                for job in batch.drain(..) {
+                    let result = ingest_batch(&pool, backend, &[(&job.event, job.now)]).await;
+                    let _ = job.reply.send(result.map(|mut r| r.remove(0)));
+                }
+            }
+        }
+    }
+}
+
+/// Most notification rows in one INSERT (12 parameters each, well under
+/// SQLite's limit of 32,766).
+pub(super) const ROWS_PER_INSERT: usize = 1000;
+
+/// Ingests a batch in one transaction with one multi-row INSERT per table,
+/// answering each event's outcome in order.
+pub(super) async fn ingest_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    events: &[(&ValidEvent, i64)],
+) -> anyhow::Result<Vec<Ingested>> {
+    let plans: Vec<(Vec<&str>, u32)> = events.iter().map(|(ev, _)| ev.stored_recipients()).collect();
+    let mut tx = pool.begin().await?;
+
+    // Claim the event ids; the ones already known come back missing.
+    let mut insert = Sql::new("INSERT INTO events (id, received_at, stored, suppressed) ");
+    insert.push_values(events.iter().zip(&plans), |row, ((ev, now), (recipients, suppressed))| {
+        row.push_bind(&ev.id).push_bind(*now).push_bind(recipients.len() as i64).push_bind(i64::from(*suppressed));
+    });
+    insert.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+    let mut claimed: HashSet<String> =
+        insert.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect();
+
+    // Fresh events store their rows; the first of several with one id wins.
+    let mut fresh = vec![false; events.len()];
+    for (i, (ev, _)) in events.iter().enumerate() {
+        fresh[i] = claimed.remove(&ev.id);
+    }
+    let rows: Vec<Target> = plans
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| fresh[*i])
+        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, None)))
+        .collect();
+    let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
+    if !rows.is_empty() {
+        order_ids(&mut tx, backend, NOTIFICATION_IDS).await?;
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for (i, user, n) in insert_rows(&mut tx, events, chunk).await? {
+            stored[i].push((user, n));
+        }
+    }
+
+    // Repeated ids answer the counts of their first arrival.
+    let repeated: Vec<&str> =
+        events.iter().zip(&fresh).filter(|(_, f)| !**f).map(|((ev, _), _)| ev.id.as_str()).collect();
+    let mut earlier: HashMap<String, (u32, u32)> = HashMap::new();
+    if !repeated.is_empty() {
+        let mut query = Sql::new("SELECT id, stored, suppressed FROM events WHERE id IN ");
+        query.push_list(repeated.iter().copied());
+        for row in query.build().fetch_all(&mut *tx).await? {
+            earlier.insert(row.get(0), (row.get::<i64, _>(1) as u32, row.get::<i64, _>(2) as u32));
+        }
+    }
+    tx.commit().await?;
+
+    let results = events
+        .iter()
+        .zip(plans)
+        .zip(stored)
+        .zip(fresh)
+        .map(|((((ev, _), (_, suppressed)), stored), fresh)| {
+            if fresh {
+                let outcome = IngestOutcome { stored: stored.len() as u32, suppressed, duplicate: false };
+                Ingested { outcome, stored }
+            } else {
+                let (stored, suppressed) = earlier.get(&ev.id).copied().unwrap_or_default();
+                Ingested { outcome: IngestOutcome { stored, suppressed, duplicate: true }, stored: Vec::new() }
+            }
+        })
+        .collect();
+    Ok(results)
+}
+
+/// One row to insert: the index of its event, the recipient, and `read_at`.
+pub(super) type Target<'a> = (usize, &'a str, Option<i64>);
+
+/// Inserts rows in one statement; answers each stored notification with the
+/// index of its event and its recipient.
+pub(super) async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    events: &[(&ValidEvent, i64)],
+    rows: &[Target<'_>],
+) -> anyhow::Result<Vec<(usize, String, Notification)>> {
+    let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
+    let mut insert = Sql::new(
+        "INSERT INTO notifications \
+         (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
+    );
+    insert.push_values(rows, |row, (i, user, read_at)| {
+        let (ev, c) = (events[*i].0, &columns[*i]);
+        row.push_bind(*user)
+            .push_bind(&ev.id)
+            .push_bind(ev.spec.name)
+            .push_bind(c.tab.as_str())
+            .push_bind(c.category.as_str())
+            .push_bind(c.actor_type)
+            .push_bind(ev.actor.user_id())
+            .push_bind(c.actor_name.as_deref())
+            .push_bind(&c.args)
+            .push_bind(ev.link.as_deref())
+            .push_bind(ev.created_at)
+            .push_bind(*read_at);
+    });
+    insert.push(" RETURNING id, event_id, user_id");
+    let returned = insert.build().fetch_all(&mut **tx).await?;
+    // RETURNING's row order is not promised: match rows by (event, user).
+    let index: HashMap<(&str, &str), (usize, Option<i64>)> =
+        rows.iter().map(|(i, u, read_at)| ((events[*i].0.id.as_str(), *u), (*i, *read_at))).collect();
+    returned
+        .iter()
+        .map(|r| {
+            let (id, event_id, user): (i64, &str, &str) = (r.get(0), r.get(1), r.get(2));
+            let (i, read_at) = *index.get(&(event_id, user)).context("RETURNING gave an unknown row")?;
+            Ok((i, user.to_owned(), notification_of(events[i].0, id, &columns[i], read_at)))
+        })
+        .collect()
+}
+
+/// The stored form of an event's shared columns.
+pub(super) struct EventColumns {
+    tab: Tab,
+    category: Category,
+    actor_type: &'static str,
+    actor_name: Option<String>,
+    args: String,
+}
+
+impl EventColumns {
+    fn of(ev: &ValidEvent) -> anyhow::Result<EventColumns> {
+        let (tab, category) = ev.spec.placement.context("only placed kinds are stored")?;
+        let (actor_type, actor_name) = match &ev.actor {
+            Actor::User { name, .. } => ("user", Some(name.clone())),
+            Actor::System => ("system", None),
+        };
+        Ok(EventColumns { tab, category, actor_type, actor_name, args: serde_json::to_string(&ev.args)? })
+    }
+}
+
+pub(super) fn notification_of(ev: &ValidEvent, id: i64, c: &EventColumns, read_at: Option<i64>) -> Notification {
+    Notification {
+        id: id.to_string(),
+        kind: ev.spec.name.to_owned(),
+        tab: c.tab,
+        category: c.category,
+        actor: ev.actor.clone(),
+        args: ev.args.clone(),
+        link: ev.link.clone(),
+        created_at: rfc3339(ev.created_at),
+        read_at: read_at.map(rfc3339),
+    }
+}
