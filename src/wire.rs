@@ -88,7 +88,7 @@ fn map(v: &JsValue) -> Args {
 pub fn actor(v: &JsValue) -> Option<Actor> {
     match string(v, "type")?.as_str() {
         "user" => Some(Actor::User { id: string(v, "id")?, name: string(v, "name")? }),
-        "system" => Some(Actor::System),
+        "system" => Some(Actor::System {}),
         _ => None,
     }
 }

@@ -9,17 +9,21 @@ use crate::kind::{Category, Tab};
 /// (e.g. a deal created by a chatbot), shown as "automatically assigned".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Actor {
-    User { id: String, name: String },
-    System,
+    User {
+        id: String,
+        name: String,
+    },
+    /// (An empty struct, so that fields a system actor cannot have are refused.)
+    System {},
 }
 
 impl Actor {
     pub fn user_id(&self) -> Option<&str> {
         match self {
             Actor::User { id, .. } => Some(id),
-            Actor::System => None,
+            Actor::System {} => None,
         }
     }
 }

@@ -22,6 +22,7 @@ pub struct Page {
 /// `GET/PUT /v1/settings`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Pop-ups play the browser's notification sound.
     pub sound: bool,
@@ -30,6 +31,7 @@ pub struct Settings {
 /// `POST /v1/notifications/read-all`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ReadAll {
     pub tab: Tab,
     #[serde(default)]

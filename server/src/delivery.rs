@@ -39,16 +39,16 @@ struct Job {
 const MAX_JOBS: usize = 256;
 const GATHER: Duration = Duration::from_millis(5);
 
-/// The handle of the routing worker.
+/// The handle of the delivery worker, which routes stored events to devices.
 #[derive(Clone)]
-pub struct Router(mpsc::Sender<Job>);
+pub struct Deliveries(mpsc::Sender<Job>);
 
-impl Router {
+impl Deliveries {
     /// `push` says whether a push gateway is configured.
-    pub fn start(store: Store, hub: Hub, presence_ttl: Duration, push: bool) -> Router {
+    pub fn start(store: Store, hub: Hub, presence_ttl: Duration, push: bool) -> Deliveries {
         let (tx, rx) = mpsc::channel(16 * MAX_JOBS);
         tokio::spawn(work(store, hub, presence_ttl, push, rx));
-        Router(tx)
+        Deliveries(tx)
     }
 
     /// Queues `what` for each `(user, key)`; waits only when the worker is far behind.

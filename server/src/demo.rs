@@ -81,7 +81,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             body["id"] = json!(format!("demo-{user}-{i}"));
             body["actor"] = json!({"type": "user", "id": actor, "name": name});
             body["recipients"] = json!([user]);
-            let event = ingest::validate(&body, &[], now - ago)?;
+            let event = ingest::validate(serde_json::from_value(body)?, &[], now - ago)?;
             let read = i % 3 == 2;
             rows.push(SeedRow { recipient: user.to_string(), event, read });
         }
@@ -193,7 +193,7 @@ async fn fire(
         "args": sample_args(spec),
         "link": "/demo/crm",
     });
-    let ingested = crate::routes::accept(&state, &body).await?;
+    let ingested = crate::pipeline::accept(&state, crate::body::parse(&body)?).await?;
     // The key of the routing decisions: the notification, or the event for incoming messages.
     let key = ingested
         .stored

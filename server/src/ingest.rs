@@ -1,15 +1,35 @@
-//! Validating a producer's event and applying the ingestion rules (SPEC §3).
-//!
-//! The raw JSON is checked field by field rather than through serde's derive so
-//! that every error names the field (`args.deal_name`, `recipients.2`).
+//! Validating a producer's event against the kinds table and applying the
+//! ingestion rules (SPEC §3). Its shape (types, required and unknown fields)
+//! was checked when the body was read (`crate::body`); here is what the
+//! fields mean, each problem naming its field (`args.deal_name`,
+//! `recipients.2`).
 
 use bell_protocol::kind::{self, KindSpec};
-use bell_protocol::{Actor, ArgType};
+use bell_protocol::{Actor, ArgType, NewEvent};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
+
+/// A field of an event that is wrong: API.md §3's `code`, the field's path and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub code: &'static str,
+    pub field: String,
+    pub message: String,
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> AppError {
+        AppError::field(e.code, e.field, e.message)
+    }
+}
+
+fn problem(code: &'static str, field: &str, message: String) -> Invalid {
+    Invalid { code, field: field.to_owned(), message }
+}
 
 /// Largest accepted request body of `POST /v1/events`.
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
@@ -56,42 +76,12 @@ impl ValidEvent {
     }
 }
 
-fn missing(field: &str) -> AppError {
-    AppError::field("missing_field", field, format!("`{field}` is required"))
+fn missing(field: &str) -> Invalid {
+    problem("missing_field", field, format!("`{field}` is required"))
 }
 
-fn wrong_type(field: &str, expected: &str) -> AppError {
-    AppError::field("invalid_type", field, format!("`{field}` must be {expected}"))
-}
-
-fn invalid(field: &str, why: impl std::fmt::Display) -> AppError {
-    AppError::field("invalid_value", field, format!("`{field}` {why}"))
-}
-
-fn unknown_fields(obj: &Map<String, Value>, prefix: &str, allowed: &[&str]) -> Result<(), AppError> {
-    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => {
-            let field = format!("{prefix}{k}");
-            Err(AppError::field("unknown_field", &field, format!("`{field}` is not a field of this object")))
-        }
-        None => Ok(()),
-    }
-}
-
-fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, path: &str) -> Result<&'a str, AppError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Err(missing(path)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(wrong_type(path, "a string")),
-    }
-}
-
-fn optional_str<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, AppError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(wrong_type(field, "a string or null")),
-    }
+fn invalid(field: &str, why: impl std::fmt::Display) -> Invalid {
+    problem("invalid_value", field, format!("`{field}` {why}"))
 }
 
 /// A user id: 1–128 characters of letters, digits and `._:@-`.
@@ -137,71 +127,39 @@ pub fn parse_time(s: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-/// Checks an event body; `now` is the arrival time in epoch milliseconds.
-pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEvent, AppError> {
-    let obj = body.as_object().ok_or_else(|| wrong_type("body", "a JSON object"))?;
-    unknown_fields(obj, "", &["id", "kind", "actor", "recipients", "args", "link", "occurred_at"])?;
-
-    let id = required_str(obj, "id", "id")?;
+/// Checks what an event's fields mean; `now` is the arrival time in epoch
+/// milliseconds.
+pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<ValidEvent, Invalid> {
+    let NewEvent { id, kind: kind_name, actor, recipients, args, link, occurred_at } = event;
     if id.trim().is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
         return Err(invalid("id", "must be 1–200 printable characters"));
     }
 
-    let kind_name = required_str(obj, "kind", "kind")?;
-    let spec = kind::kind(kind_name)
-        .ok_or_else(|| AppError::field("unknown_kind", "kind", format!("`{kind_name}` is not a known kind")))?;
+    let spec = kind::kind(&kind_name)
+        .ok_or_else(|| problem("unknown_kind", "kind", format!("`{kind_name}` is not a known kind")))?;
 
-    let actor = match obj.get("actor") {
-        None | Some(Value::Null) => return Err(missing("actor")),
-        Some(Value::Object(a)) => match required_str(a, "type", "actor.type")? {
-            "system" => {
-                unknown_fields(a, "actor.", &["type"])?;
-                Actor::System
-            }
-            "user" => {
-                unknown_fields(a, "actor.", &["type", "id", "name"])?;
-                let id = required_str(a, "id", "actor.id")?;
-                if !is_user_id(id) {
-                    return Err(invalid("actor.id", "must be 1–128 letters, digits or `._:@-`"));
-                }
-                let name = required_str(a, "name", "actor.name")?;
-                ArgType::Text.check(&Value::String(name.into())).map_err(|e| invalid("actor.name", e))?;
-                Actor::User { id: id.into(), name: name.into() }
-            }
-            _ => return Err(invalid("actor.type", "must be `user` or `system`")),
-        },
-        Some(_) => return Err(wrong_type("actor", "an object")),
-    };
+    if let Actor::User { id, name } = &actor {
+        if !is_user_id(id) {
+            return Err(invalid("actor.id", "must be 1–128 letters, digits or `._:@-`"));
+        }
+        ArgType::Text.check(&Value::String(name.clone())).map_err(|e| invalid("actor.name", e))?;
+    }
 
-    let recipients = match obj.get("recipients") {
-        None | Some(Value::Null) => return Err(missing("recipients")),
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err(wrong_type("recipients", "an array of user ids")),
-    };
     if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
         return Err(invalid("recipients", format!("must name 1–{MAX_RECIPIENTS} users")));
     }
     let mut distinct: Vec<String> = Vec::with_capacity(recipients.len());
-    for (i, r) in recipients.iter().enumerate() {
-        let field = format!("recipients.{i}");
-        let r = r.as_str().ok_or_else(|| wrong_type(&field, "a user id string"))?;
-        if !is_user_id(r) {
-            return Err(AppError::field(
-                "invalid_recipient",
-                &field,
-                format!("`{field}` must be 1–128 letters, digits or `._:@-`"),
-            ));
+    for (i, r) in recipients.into_iter().enumerate() {
+        if !is_user_id(&r) {
+            let field = format!("recipients.{i}");
+            let message = format!("`{field}` must be 1–128 letters, digits or `._:@-`");
+            return Err(problem("invalid_recipient", &field, message));
         }
-        if !distinct.iter().any(|d| d == r) {
-            distinct.push(r.to_owned());
+        if !distinct.contains(&r) {
+            distinct.push(r);
         }
     }
 
-    let args = match obj.get("args") {
-        None | Some(Value::Null) => return Err(missing("args")),
-        Some(Value::Object(a)) => a,
-        Some(_) => return Err(wrong_type("args", "an object")),
-    };
     for spec_arg in spec.args {
         let field = format!("args.{}", spec_arg.name);
         match args.get(spec_arg.name) {
@@ -209,32 +167,25 @@ pub fn validate(body: &Value, link_hosts: &[String], now: i64) -> Result<ValidEv
             Some(v) => spec_arg.ty.check(v).map_err(|why| {
                 let expects_number = matches!(spec_arg.ty, ArgType::Count | ArgType::Number);
                 let code = if expects_number == v.is_number() { "invalid_value" } else { "invalid_type" };
-                AppError::field(code, &field, format!("`{field}` {why}"))
+                problem(code, &field, format!("`{field}` {why}"))
             })?,
         }
     }
-    let allowed_args: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
-    unknown_fields(args, "args.", &allowed_args)?;
-
-    let link = optional_str(obj, "link")?;
-    if let Some(link) = link {
-        check_link(link, link_hosts).map_err(|why| AppError::field("invalid_link", "link", format!("`link` {why}")))?;
+    if let Some(k) = args.keys().find(|k| spec.arg(k).is_none()) {
+        let field = format!("args.{k}");
+        return Err(problem("unknown_field", &field, format!("`{field}` is not an argument of this kind")));
     }
 
-    let created_at = match optional_str(obj, "occurred_at")? {
+    if let Some(link) = &link {
+        check_link(link, link_hosts).map_err(|why| problem("invalid_link", "link", format!("`link` {why}")))?;
+    }
+
+    let created_at = match occurred_at {
         None => now,
-        Some(s) => parse_time(s).ok_or_else(|| invalid("occurred_at", "must be an RFC 3339 date-time"))?.min(now),
+        Some(s) => parse_time(&s).ok_or_else(|| invalid("occurred_at", "must be an RFC 3339 date-time"))?.min(now),
     };
 
-    Ok(ValidEvent {
-        id: id.to_owned(),
-        spec,
-        actor,
-        recipients: distinct,
-        args: args.clone(),
-        link: link.map(str::to_owned),
-        created_at,
-    })
+    Ok(ValidEvent { id, spec, actor, recipients: distinct, args, link, created_at })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! tasks and serves. `main.rs` only reads the environment.
 
 pub mod auth;
+pub mod body;
 pub mod bus;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod hub;
 pub mod ingest;
 pub mod openapi;
+pub mod pipeline;
 pub mod push;
 pub mod retention;
 pub mod routes;
@@ -48,7 +50,7 @@ pub struct AppState {
     /// Wakes the stream connections of a user when something of theirs changed.
     pub hub: hub::Hub,
     /// Routes new notifications to devices, beside the requests.
-    pub router: delivery::Router,
+    pub deliveries: delivery::Deliveries,
 }
 
 impl FromRef<AppState> for Auth {
@@ -82,8 +84,8 @@ impl AppState {
             }
             None => false,
         };
-        let router = delivery::Router::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
-        Ok(AppState { store, auth, config: Arc::new(config), hub, router })
+        let deliveries = delivery::Deliveries::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
+        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries })
     }
 }
 

@@ -1,8 +1,6 @@
 //! Thin HTTP handlers: parse, call the store, answer. Each is documented for
 //! the generated OpenAPI document by its `#[utoipa::path]`.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -13,13 +11,14 @@ use bell_protocol::{
     Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Settings, StreamPosition, Tab,
     UnreadCounts,
 };
-use serde_json::{Map, Value};
+use serde::Deserialize;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::{Producer, StreamUser, User, query_param};
+use crate::body::{Body, Limited};
 use crate::clock::now_ms;
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
@@ -30,6 +29,22 @@ use crate::store::ListQuery;
 
 /// Largest body of the user endpoints.
 const MAX_USER_BODY_BYTES: usize = 4 * 1024;
+
+impl Limited for NewEvent {
+    const LIMIT: usize = MAX_EVENT_BYTES;
+}
+impl Limited for ReadAll {
+    const LIMIT: usize = MAX_USER_BODY_BYTES;
+}
+impl Limited for Settings {
+    const LIMIT: usize = MAX_USER_BODY_BYTES;
+}
+impl Limited for DeviceBody {
+    const LIMIT: usize = MAX_USER_BODY_BYTES;
+}
+impl Limited for PresenceBody {
+    const LIMIT: usize = MAX_USER_BODY_BYTES;
+}
 
 pub fn router(state: AppState) -> Router {
     let (api_router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -58,15 +73,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Parses a JSON body; a body over the route's limit is `413`.
-fn json_body(body: Result<Bytes, BytesRejection>) -> AppResult<Value> {
-    let bytes = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(MAX_EVENT_BYTES),
-        _ => AppError::BadRequest(rejection.body_text()),
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))
-}
-
 /// Ingest a producer's event.
 #[utoipa::path(
     post, path = "/v1/events", tag = "producers",
@@ -85,42 +91,11 @@ fn json_body(body: Result<Bytes, BytesRejection>) -> AppResult<Value> {
 async fn ingest_event(
     State(state): State<AppState>,
     _producer: Producer,
-    body: Result<Bytes, BytesRejection>,
+    Body(event): Body<NewEvent>,
 ) -> AppResult<impl IntoResponse> {
-    let body = json_body(body)?;
-    let ingested = accept(&state, &body).await?;
+    let ingested = crate::pipeline::accept(&state, event).await?;
     let status = if ingested.outcome.duplicate { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(ingested.outcome)))
-}
-
-/// The way of every event: validate, store, wake the recipients' streams,
-/// and queue routing to their devices. Producers and the demo both use it.
-pub(crate) async fn accept(state: &AppState, body: &Value) -> AppResult<crate::store::Ingested> {
-    let now = now_ms();
-    let event = ingest::validate(body, &state.config.allowed_link_hosts, now)?;
-    let routed = crate::delivery::Routed {
-        kind: event.spec.name,
-        args: event.args.clone(),
-        actor: event.actor.clone(),
-        link: event.link.clone(),
-        chat: event.spec.placement.is_none_or(|(tab, _)| tab == Tab::Inbox),
-    };
-    // Incoming messages are never stored: they are routed by their event id.
-    let incoming: Vec<(String, String)> = match event.spec.placement {
-        None => event.recipients.iter().map(|r| (r.clone(), event.id.clone())).collect(),
-        Some(_) => Vec::new(),
-    };
-    let ingested = state.store.ingest(event, now).await?;
-    for (user, _) in &ingested.stored {
-        state.hub.wake(user);
-    }
-    if !ingested.outcome.duplicate {
-        let mut targets: Vec<(String, String)> =
-            ingested.stored.iter().map(|(u, n)| (u.clone(), n.id.clone())).collect();
-        targets.extend(incoming);
-        state.router.submit(routed, targets).await;
-    }
-    Ok(ingested)
 }
 
 /// Query parameters of the feed (documented; parsed by `parse_list_query`).
@@ -240,45 +215,6 @@ async fn mark_read(State(state): State<AppState>, User(user): User, Path(id): Pa
     }
 }
 
-fn parse_read_all(body: &Value) -> AppResult<ReadAll> {
-    let obj: &Map<String, Value> =
-        body.as_object().ok_or_else(|| AppError::field("invalid_type", "body", "the body must be a JSON object"))?;
-    if let Some(k) = obj.keys().find(|k| !["tab", "category", "up_to"].contains(&k.as_str())) {
-        return Err(AppError::field("unknown_field", k.as_str(), format!("`{k}` is not a field of read-all")));
-    }
-    let tab = match obj.get("tab") {
-        None | Some(Value::Null) => {
-            return Err(AppError::field("missing_field", "tab", "`tab` is required"));
-        }
-        Some(Value::String(t)) => Tab::parse(t)
-            .ok_or_else(|| AppError::field("invalid_value", "tab", "`tab` must be general, inbox or approval"))?,
-        Some(_) => {
-            return Err(AppError::field("invalid_type", "tab", "`tab` must be a string"));
-        }
-    };
-    let category = match obj.get("category") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(c)) => Some(Category::parse(c).filter(|c| tab.has_category(*c)).ok_or_else(|| {
-            AppError::field(
-                "invalid_value",
-                "category",
-                format!("`category` is not a category of tab {}", tab.as_str()),
-            )
-        })?),
-        Some(_) => {
-            return Err(AppError::field("invalid_type", "category", "`category` must be a string or null"));
-        }
-    };
-    let up_to = match obj.get("up_to") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(AppError::field("invalid_type", "up_to", "`up_to` must be a notification id or null"));
-        }
-    };
-    Ok(ReadAll { tab, category, up_to })
-}
-
 /// Mark read every unread notification of a tab (and category) that arrived
 /// no later than `up_to`.
 #[utoipa::path(
@@ -295,9 +231,12 @@ fn parse_read_all(body: &Value) -> AppResult<ReadAll> {
 async fn read_all(
     State(state): State<AppState>,
     User(user): User,
-    body: Result<Bytes, BytesRejection>,
+    Body(request): Body<ReadAll>,
 ) -> AppResult<Json<ReadAllOutcome>> {
-    let request = parse_read_all(&json_body(body)?)?;
+    if let Some(c) = request.category.filter(|c| !request.tab.has_category(*c)) {
+        let message = format!("`category` {} is not a category of tab {}", c.as_str(), request.tab.as_str());
+        return Err(AppError::field("invalid_value", "category", message));
+    }
     let up_to =
         match &request.up_to {
             None => None,
@@ -357,55 +296,24 @@ async fn stream(
     Ok(([("x-accel-buffering", "no")], events))
 }
 
-/// An object body with only `allowed` fields.
-fn object<'a>(body: &'a Value, allowed: &[&str]) -> AppResult<&'a Map<String, Value>> {
-    let obj =
-        body.as_object().ok_or_else(|| AppError::field("invalid_type", "body", "the body must be a JSON object"))?;
-    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(AppError::field("unknown_field", k.as_str(), format!("`{k}` is not a field here")));
-    }
-    Ok(obj)
-}
-
-fn bool_field(obj: &Map<String, Value>, name: &str) -> AppResult<bool> {
-    match obj.get(name) {
-        Some(Value::Bool(b)) => Ok(*b),
-        None | Some(Value::Null) => Err(AppError::field("missing_field", name, format!("`{name}` is required"))),
-        Some(_) => Err(AppError::field("invalid_type", name, format!("`{name}` must be true or false"))),
+/// A device id: a string of the characters of a user id. (Anything else is
+/// an invalid value, as the contract has always said.)
+fn device_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(id) if ingest::is_user_id(&id) => Ok(id),
+        _ => Err(serde::de::Error::custom("1–128 letters, digits or `._:@-`")),
     }
 }
 
-fn device_id_field(obj: &Map<String, Value>) -> AppResult<String> {
-    match obj.get("device_id") {
-        Some(Value::String(s)) if ingest::is_user_id(s) => Ok(s.clone()),
-        None | Some(Value::Null) => Err(AppError::field("missing_field", "device_id", "`device_id` is required")),
-        Some(_) => {
-            Err(AppError::field("invalid_value", "device_id", "`device_id` must be 1–128 letters, digits or `._:@-`"))
-        }
+/// A push token: a string of 1–4096 bytes, or null.
+fn push_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(t)) if !t.is_empty() && t.len() <= 4096 => Ok(Some(t)),
+        Some(_) => Err(serde::de::Error::custom("a token string or null")),
     }
 }
 
-/// A field holding one of a few names (`parse` knows them; `allowed` says them).
-fn choice_field<T>(
-    obj: &Map<String, Value>,
-    name: &str,
-    parse: fn(&str) -> Option<T>,
-    allowed: &str,
-) -> AppResult<Option<T>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse(s)
-            .map(Some)
-            .ok_or_else(|| AppError::field("invalid_value", name, format!("`{name}` must be {allowed}"))),
-        Some(_) => Err(AppError::field("invalid_type", name, format!("`{name}` must be {allowed}"))),
-    }
-}
-
-fn required<T>(value: Option<T>, name: &str) -> AppResult<T> {
-    value.ok_or_else(|| AppError::field("missing_field", name, format!("`{name}` is required")))
-}
-
-const APPS: &str = "`chat` or `crm`";
 const PLATFORMS: &str = "web, android or ios";
 
 /// The caller's settings.
@@ -421,21 +329,22 @@ async fn get_settings(State(state): State<AppState>, User(user): User) -> AppRes
 async fn put_settings(
     State(state): State<AppState>,
     User(user): User,
-    body: Result<Bytes, BytesRejection>,
+    Body(settings): Body<Settings>,
 ) -> AppResult<Json<Settings>> {
-    let body = json_body(body)?;
-    let sound = bool_field(object(&body, &["sound"])?, "sound")?;
-    state.store.set_sound(&user, sound).await?;
-    Ok(Json(Settings { sound }))
+    state.store.set_sound(&user, settings.sound).await?;
+    Ok(Json(settings))
 }
 
 /// A device registration.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 struct DeviceBody {
+    #[serde(deserialize_with = "device_id")]
     device_id: String,
     /// `chat` or `crm` for a phone; `null` for a browser.
+    #[serde(default)]
     app: Option<App>,
+    #[serde(default, deserialize_with = "push_token")]
     push_token: Option<String>,
 }
 
@@ -448,29 +357,20 @@ async fn put_device(
     State(state): State<AppState>,
     User(user): User,
     Path(platform): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    Body(body): Body<DeviceBody>,
 ) -> AppResult<StatusCode> {
     let platform = Platform::parse(&platform)
         .ok_or_else(|| AppError::field("invalid_value", "platform", format!("`platform` must be {PLATFORMS}")))?;
-    let body = json_body(body)?;
-    let obj = object(&body, &["device_id", "app", "push_token"])?;
-    let push_token = match obj.get("push_token") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) if !t.is_empty() && t.len() <= 4096 => Some(t.clone()),
-        Some(_) => {
-            return Err(AppError::field("invalid_value", "push_token", "`push_token` must be a token string or null"));
-        }
-    };
-    let app = choice_field(obj, "app", App::parse, APPS)?;
-    let device = Device { device_id: device_id_field(obj)?, platform, app, push_token };
+    let device = Device { device_id: body.device_id, platform, app: body.app, push_token: body.push_token };
     state.store.put_device(&user, &device, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A presence report.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 struct PresenceBody {
+    #[serde(deserialize_with = "device_id")]
     device_id: String,
     platform: Platform,
     app: App,
@@ -485,7 +385,7 @@ struct PresenceBody {
 async fn put_presence(
     State(state): State<AppState>,
     User(user): User,
-    body: Result<Bytes, BytesRejection>,
+    Body(body): Body<PresenceBody>,
 ) -> AppResult<StatusCode> {
     record_presence(&state, &user, body).await
 }
@@ -499,19 +399,13 @@ async fn put_presence(
 async fn beacon_presence(
     State(state): State<AppState>,
     StreamUser(user): StreamUser,
-    body: Result<Bytes, BytesRejection>,
+    Body(body): Body<PresenceBody>,
 ) -> AppResult<StatusCode> {
     record_presence(&state, &user, body).await
 }
 
-async fn record_presence(state: &AppState, user: &str, body: Result<Bytes, BytesRejection>) -> AppResult<StatusCode> {
-    let body = json_body(body)?;
-    let obj = object(&body, &["device_id", "platform", "app", "active"])?;
-    let device_id = device_id_field(obj)?;
-    let platform = required(choice_field(obj, "platform", Platform::parse, PLATFORMS)?, "platform")?;
-    let app = required(choice_field(obj, "app", App::parse, APPS)?, "app")?;
-    let active = bool_field(obj, "active")?;
-    state.store.put_presence(user, &device_id, platform, app, active, now_ms()).await?;
+async fn record_presence(state: &AppState, user: &str, body: PresenceBody) -> AppResult<StatusCode> {
+    state.store.put_presence(user, &body.device_id, body.platform, body.app, body.active, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

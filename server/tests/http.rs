@@ -373,3 +373,77 @@ async fn demo_mode_seeds_history_and_serves_the_demo_pages() {
         .await;
     assert_eq!((status, body["suppressed"].as_u64()), (StatusCode::OK, Some(1)), "self-assignment stays silent");
 }
+
+/// The user endpoints' bodies: every problem is API.md §3's error with the
+/// code and the field, as it was when these bodies were read by hand.
+#[tokio::test]
+async fn user_bodies_name_the_field_of_each_problem() {
+    let s = TestServer::start().await;
+    let token = s.token("u-1");
+    let device = || json!({"device_id": "pixel-1", "app": "chat", "push_token": "fcm-1"});
+    let presence = || json!({"device_id": "browser-1", "platform": "web", "app": "crm", "active": true});
+    let with = |mut v: Value, k: &str, x: Value| {
+        v[k] = x;
+        v
+    };
+    let without = |mut v: Value, k: &str| {
+        v.as_object_mut().unwrap().remove(k);
+        v
+    };
+    let cases: Vec<(Method, &str, Value, &str, &str)> = vec![
+        (Method::POST, "/v1/notifications/read-all", json!({}), "missing_field", "tab"),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": null}), "missing_field", "tab"),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": 5}), "invalid_type", "tab"),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": "spam"}), "invalid_value", "tab"),
+        (
+            Method::POST,
+            "/v1/notifications/read-all",
+            json!({"tab": "general", "category": "deal"}),
+            "invalid_value",
+            "category",
+        ),
+        (
+            Method::POST,
+            "/v1/notifications/read-all",
+            json!({"tab": "general", "category": 1}),
+            "invalid_type",
+            "category",
+        ),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": "general", "up_to": 7}), "invalid_type", "up_to"),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": "general", "up_to": "x"}), "invalid_value", "up_to"),
+        (Method::POST, "/v1/notifications/read-all", json!({"tab": "general", "all": true}), "unknown_field", "all"),
+        (Method::POST, "/v1/notifications/read-all", json!(["general"]), "invalid_type", "body"),
+        (Method::PUT, "/v1/settings", json!({}), "missing_field", "sound"),
+        (Method::PUT, "/v1/settings", json!({"sound": "yes"}), "invalid_type", "sound"),
+        (Method::PUT, "/v1/settings", json!({"sound": true, "volume": 3}), "unknown_field", "volume"),
+        (Method::PUT, "/v1/devices/android", without(device(), "device_id"), "missing_field", "device_id"),
+        (Method::PUT, "/v1/devices/android", with(device(), "device_id", json!("a b")), "invalid_value", "device_id"),
+        (Method::PUT, "/v1/devices/android", with(device(), "device_id", json!(5)), "invalid_value", "device_id"),
+        (Method::PUT, "/v1/devices/android", with(device(), "app", json!("mail")), "invalid_value", "app"),
+        (Method::PUT, "/v1/devices/android", with(device(), "app", json!(1)), "invalid_type", "app"),
+        (Method::PUT, "/v1/devices/android", with(device(), "push_token", json!("")), "invalid_value", "push_token"),
+        (Method::PUT, "/v1/devices/android", with(device(), "push_token", json!(5)), "invalid_value", "push_token"),
+        (Method::PUT, "/v1/devices/android", with(device(), "os", json!("14")), "unknown_field", "os"),
+        (Method::PUT, "/v1/devices/tv", device(), "invalid_value", "platform"),
+        (Method::PUT, "/v1/presence", without(presence(), "active"), "missing_field", "active"),
+        (Method::PUT, "/v1/presence", with(presence(), "active", json!("yes")), "invalid_type", "active"),
+        (Method::PUT, "/v1/presence", with(presence(), "platform", json!("tv")), "invalid_value", "platform"),
+        (Method::PUT, "/v1/presence", with(presence(), "app", Value::Null), "missing_field", "app"),
+        (Method::PUT, "/v1/presence", with(presence(), "device_id", json!("")), "invalid_value", "device_id"),
+    ];
+    for (method, path, body, code, field) in cases {
+        let (status, answer) = s.call(method.clone(), path, Some(&token), Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {path} {body} -> {answer}");
+        assert_eq!(
+            (answer["error"]["code"].as_str(), answer["error"]["field"].as_str()),
+            (Some(code), Some(field)),
+            "{method} {path} {body} -> {answer}"
+        );
+    }
+    // Good bodies still go through.
+    assert_eq!(
+        s.call(Method::PUT, "/v1/devices/android", Some(&token), Some(device())).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(s.call(Method::PUT, "/v1/presence", Some(&token), Some(presence())).await.0, StatusCode::NO_CONTENT);
+}

@@ -136,7 +136,7 @@ impl Catalog {
                 list.push(("actor", Value::Str(Cow::Borrowed(name.as_str()))));
                 list.push(("actor_type", Value::Str(Cow::Borrowed("user"))));
             }
-            Actor::System => {
+            Actor::System {} => {
                 list.push(("actor", Value::Str(Cow::Owned(self.text("actor-system")))));
                 list.push(("actor_type", Value::Str(Cow::Borrowed("system"))));
             }
@@ -209,7 +209,7 @@ mod tests {
         let deal = &args(&[("deal_name", text("PT Maju"))]);
         assert_eq!(en.notification("deal.assigned", deal, &budi), "Budi assigned you the deal PT Maju");
         assert_eq!(
-            en.notification("deal.assigned", deal, &Actor::System),
+            en.notification("deal.assigned", deal, &Actor::System {}),
             "The deal PT Maju was automatically assigned to you"
         );
         assert_eq!(id.notification("deal.assigned", deal, &budi), "Budi menugaskan deal PT Maju kepada Anda");

@@ -55,7 +55,7 @@ fn initials(actor: &Actor) -> Option<String> {
             let first: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
             Some(js_sys::JsString::from(first).to_upper_case().into())
         }
-        Actor::System => None,
+        Actor::System {} => None,
     }
 }
 

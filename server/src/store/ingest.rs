@@ -217,7 +217,7 @@ impl EventColumns {
         let (tab, category) = ev.spec.placement.context("only placed kinds are stored")?;
         let (actor_type, actor_name) = match &ev.actor {
             Actor::User { name, .. } => ("user", Some(name.clone())),
-            Actor::System => ("system", None),
+            Actor::System {} => ("system", None),
         };
         Ok(EventColumns { tab, category, actor_type, actor_name, args: serde_json::to_string(&ev.args)? })
     }

@@ -175,7 +175,7 @@ fn notification_from_row(row: &AnyRow) -> anyhow::Result<Notification> {
             id: row.get::<Option<String>, _>("actor_id").unwrap_or_default(),
             name: row.get::<Option<String>, _>("actor_name").unwrap_or_default(),
         },
-        _ => Actor::System,
+        _ => Actor::System {},
     };
     let args: Map<String, Value> = serde_json::from_str(row.get::<&str, _>("args"))?;
     Ok(Notification {
