@@ -2,10 +2,11 @@
 //! the bell, its badge and the notification panel, kept up to date by
 //! Leptos's reactive graph (`state` holds the signals, `view` the DOM).
 //!
-//! `i18n` is plain Rust (its catalog checks run natively with `cargo test`);
-//! everything that touches the browser is compiled for wasm only.
+//! `counts`, `feed` and `i18n` are plain Rust (their tests run natively with
+//! `cargo test`); everything that touches the browser is compiled for wasm only.
 
 pub mod counts;
+pub mod feed;
 pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]

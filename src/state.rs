@@ -1,10 +1,7 @@
 //! The widget's state as signals, and the actions that change it (load,
 //! page, mark read, read all). Components read these; only actions write.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use bell_protocol::{Category, ReadChange, Tab};
+use bell_protocol::{Category, Tab};
 use reactive_graph::owner::{LocalStorage, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
@@ -13,8 +10,8 @@ use reactive_graph::wrappers::read::Signal;
 
 use crate::api::{Api, ApiError, View};
 use crate::counts::Counts;
+use crate::feed::{self, Generation, Notification, Row, id_order};
 use crate::i18n::Lang;
-use crate::wire::Notification;
 
 /// What the list area shows besides items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,48 +24,15 @@ pub enum Status {
     AuthExpired,
 }
 
-/// One listed notification.
-#[derive(Clone)]
-pub struct Row {
-    pub n: Arc<Notification>,
-    pub read: bool,
-    /// Epoch ms of `created_at`.
-    pub at: f64,
-    /// Its calendar day in the device's time zone (`yyyymmdd`), for Today / Older.
-    pub day: u32,
+/// A row for `n`, with its time and local day read by the browser.
+fn row(n: Notification) -> Row {
+    let at = crate::intl::parse_time(&n.created_at);
+    Row::new(n, at, crate::intl::local_day(at))
 }
 
-impl Row {
-    fn new(n: Notification) -> Row {
-        let at = crate::intl::parse_time(&n.created_at);
-        let day = crate::intl::local_day(at);
-        Row { read: n.read_at.is_some(), n: Arc::new(n), at, day }
-    }
-
-    /// The rows of a page's notifications that are still within their tab's
-    /// retention on this device's clock.
-    fn listable(items: Vec<Notification>) -> impl Iterator<Item = Row> {
-        let now = crate::intl::now();
-        items.into_iter().map(Row::new).filter(move |r| !r.expired(now))
-    }
-
-    /// Past its tab's retention at `now`: never shown (SPEC §4), even while
-    /// a panel stays open for days and before the server's purge.
-    fn expired(&self, now: f64) -> bool {
-        self.at < now - self.n.tab.retention_days() as f64 * DAY_MS
-    }
-
-    /// Whether this row is listed above `other`: newer first, then by id.
-    fn is_before(&self, other: &Row) -> bool {
-        other.at < self.at || (other.at == self.at && id_order(&other.n.id, &self.n.id).is_lt())
-    }
-}
-
-const DAY_MS: f64 = 86_400_000.0;
-
-/// Ids are decimal strings growing in arrival order: compare by length, then text.
-pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+/// A page's rows still within their tab's retention on this device's clock.
+fn listable(items: Vec<Notification>) -> Vec<Row> {
+    feed::listable(items.into_iter().map(row).collect(), crate::intl::now())
 }
 
 #[derive(Clone, Copy)]
@@ -88,7 +52,7 @@ pub struct Bell {
     /// The local calendar day, moved at local midnight.
     pub today: RwSignal<u32>,
     /// Bumped by every view change so late answers of an older view are dropped.
-    generation: StoredValue<Arc<AtomicU64>>,
+    generation: StoredValue<Generation>,
     /// Tells the host its token expired.
     on_auth_expired: StoredValue<Box<dyn Fn()>, LocalStorage>,
 }
@@ -109,7 +73,7 @@ impl Bell {
             status: RwSignal::new(Status::Idle),
             now: RwSignal::new(now),
             today: RwSignal::new(crate::intl::local_day(now)),
-            generation: StoredValue::new(Arc::new(AtomicU64::new(0))),
+            generation: StoredValue::new(Generation::default()),
             on_auth_expired: StoredValue::new_local(on_auth_expired),
         }
     }
@@ -154,19 +118,19 @@ impl Bell {
 
     /// Loads the first page of the current view, replacing the list.
     pub fn load_first_page(self) {
-        let generation = self.generation.with_value(|g| g.fetch_add(1, Ordering::SeqCst) + 1);
+        let generation = self.generation.with_value(Generation::next);
         let (api, view) = (self.api.get_untracked(), self.view());
         self.status.set(Status::Loading);
         self.rows.set(Vec::new());
         self.next_cursor.set(None);
         spawn_local(async move {
             let page = api.page(view, None).await;
-            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
                 return;
             }
             match page {
                 Ok(page) => {
-                    self.rows.try_set(Row::listable(page.items).collect());
+                    self.rows.try_set(listable(page.items));
                     self.next_cursor.try_set(page.next_cursor);
                     self.status.try_set(Status::Idle);
                 }
@@ -181,17 +145,17 @@ impl Bell {
         if self.status.get_untracked() != Status::Idle {
             return;
         }
-        let generation = self.generation.with_value(|g| g.load(Ordering::SeqCst));
+        let generation = self.generation.with_value(Generation::current);
         let (api, view) = (self.api.get_untracked(), self.view());
         self.status.set(Status::LoadingMore);
         spawn_local(async move {
             let page = api.page(view, Some(&cursor)).await;
-            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
                 return;
             }
             match page {
                 Ok(page) => {
-                    self.rows.try_update(|rows| rows.extend(Row::listable(page.items)));
+                    self.rows.try_update(|rows| rows.extend(listable(page.items)));
                     self.next_cursor.try_set(page.next_cursor);
                     self.status.try_set(Status::Idle);
                 }
@@ -211,32 +175,15 @@ impl Bell {
             self.load_first_page();
             return;
         }
-        let generation = self.generation.with_value(|g| g.load(Ordering::SeqCst));
+        let generation = self.generation.with_value(Generation::current);
         let (api, view) = (self.api.get_untracked(), self.view());
         spawn_local(async move {
             let Ok(page) = api.page(view, None).await else { return };
-            if self.generation.try_with_value(|g| g.load(Ordering::SeqCst)) != Some(generation) {
+            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
                 return;
             }
-            self.rows.maybe_update(|rows| {
-                let mut changed = false;
-                // Read elsewhere meanwhile (another tab, another device).
-                for n in page.items.iter().filter(|n| n.read_at.is_some()) {
-                    if let Some(r) = rows.iter_mut().find(|r| r.n.id == n.id && !r.read) {
-                        r.read = true;
-                        changed = true;
-                    }
-                }
-                // New on top: insert each where it belongs (newest first).
-                for row in Row::listable(page.items) {
-                    if !rows.iter().any(|r| r.n.id == row.n.id) {
-                        let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
-                        rows.insert(at, row);
-                        changed = true;
-                    }
-                }
-                changed
-            });
+            let page: Vec<Row> = page.items.into_iter().map(row).collect();
+            self.rows.maybe_update(|rows| feed::merge_refresh(rows, page, crate::intl::now()));
         });
     }
 
@@ -260,22 +207,17 @@ impl Bell {
 
     /// Sets a listed row's read state; its tab and category when that changed it.
     fn set_read(self, id: &str, read: bool) -> Option<(Tab, Category)> {
-        self.rows
-            .try_maybe_update(|rows| match rows.iter_mut().find(|r| r.n.id == id && r.read != read) {
-                Some(r) => {
-                    r.read = read;
-                    (true, Some((r.n.tab, r.n.category)))
-                }
-                None => (false, None),
-            })
-            .flatten()
+        self.rows.try_maybe_update(|rows| {
+            let changed = feed::set_read(rows, id, read);
+            (changed.is_some(), changed)
+        })?
     }
 
     /// Marks read what the active tab and category hold, up to the newest
     /// notification listed: anything that arrives meanwhile stays unread.
     pub fn read_all(self) {
         let view = self.view();
-        let up_to = self.rows.with_untracked(|rows| rows.iter().map(|r| r.n.id.clone()).max_by(|a, b| id_order(a, b)));
+        let up_to = self.rows.with_untracked(|rows| feed::newest_id(rows));
         let api = self.api.get_untracked();
         spawn_local(async move {
             match api.read_all(view.tab, view.category, up_to.clone()).await {
@@ -307,31 +249,13 @@ impl Bell {
                 if !shown || self.status.get_untracked() == Status::Loading {
                     return;
                 }
-                self.rows.try_update(|rows| {
-                    if rows.iter().any(|r| r.n.id == n.id) {
-                        return;
-                    }
-                    let row = Row::new(n);
-                    if row.expired(crate::intl::now()) {
-                        return;
-                    }
-                    let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
-                    // Past the last loaded page it belongs to a page not loaded yet.
-                    if at < rows.len() || self.next_cursor.get_untracked().is_none() {
-                        rows.insert(at, row);
-                    }
-                });
+                let more = self.next_cursor.get_untracked().is_some();
+                let row = row(n);
+                self.rows.try_maybe_update(|rows| (feed::insert_live(rows, row, crate::intl::now(), more), ()));
             }
             "read" => {
                 let Some(change) = crate::wire::parse(data).and_then(|v| crate::wire::read_change(&v)) else { return };
-                self.mark_listed_read(|r| match &change {
-                    ReadChange::Ids { ids } => ids.contains(&r.n.id),
-                    ReadChange::All { tab, category, up_to } => {
-                        r.n.tab == *tab
-                            && category.is_none_or(|c| c == r.n.category)
-                            && up_to.as_deref().is_none_or(|u| id_order(&r.n.id, u).is_le())
-                    }
-                });
+                self.mark_listed_read(|r| feed::covers(&change, r));
             }
             _ => {}
         }
@@ -339,23 +263,12 @@ impl Bell {
 
     /// Marks read every listed row `which` picks (one update, if any changed).
     fn mark_listed_read(self, which: impl Fn(&Row) -> bool) {
-        self.rows.maybe_update(|rows| {
-            let mut changed = false;
-            for r in rows.iter_mut().filter(|r| !r.read && which(r)) {
-                r.read = true;
-                changed = true;
-            }
-            changed
-        });
+        self.rows.maybe_update(|rows| feed::mark_read_where(rows, which));
     }
 
     /// Drops the listed rows that have passed their tab's retention by `now`.
     pub fn drop_expired(self, now: f64) {
-        self.rows.maybe_update(|rows| {
-            let listed = rows.len();
-            rows.retain(|r| !r.expired(now));
-            rows.len() != listed
-        });
+        self.rows.maybe_update(|rows| feed::drop_expired(rows, now));
     }
 
     /// Unread count of a tab (0 until counts are known).

@@ -10,23 +10,8 @@ use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::counts::Counts;
+use crate::feed::Notification;
 use crate::i18n::{Arg, Args};
-
-/// `bell_protocol::Notification` as the widget reads it: the same fields,
-/// with the producer's arguments kept as text, numbers and flags for the
-/// catalogs (no JSON value type in the wasm).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notification {
-    pub id: String,
-    pub kind: String,
-    pub tab: Tab,
-    pub category: Category,
-    pub actor: Actor,
-    pub args: Args,
-    pub link: Option<String>,
-    pub created_at: String,
-    pub read_at: Option<String>,
-}
 
 /// `bell_protocol::Page` as the widget reads it.
 pub struct Page {

@@ -12,7 +12,10 @@ use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+use bell_protocol::Tab;
+
 use super::dom::{self, Teardown};
+use super::refs::Shell;
 use crate::intl::catalog;
 use crate::state::Bell;
 
@@ -21,11 +24,9 @@ pub fn badge_text(n: u64) -> String {
     if n > 99 { "99+".into() } else { n.to_string() }
 }
 
-pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Teardown) {
-    let button = dom::find(root, ".bell__button");
-    let badge = dom::find(root, ".bell__badge");
-    let panel = dom::find(root, ".panel");
-    let mark_all = dom::find(root, ".panel__mark-all");
+pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, teardown: &mut Teardown) {
+    let (button, badge, mark_all) = (shell.bell_button.clone(), shell.badge.clone(), shell.mark_all.clone());
+    let panel = shell.panel.clone();
 
     let total = move || bell.counts.with(|c| c.as_ref().map_or(0, |c| c.total()));
     {
@@ -72,6 +73,7 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
     };
     {
         let (panel, bell_button) = (panel.clone(), button.clone());
+        let tabs = [Tab::General, Tab::Inbox, Tab::Approval].map(|t| shell.tab(t)[0].clone());
         teardown.on(&button, "click", move |_| {
             let opening = !bell.open.get_untracked();
             bell.open.set(opening);
@@ -80,14 +82,15 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, teardown: &mut Tear
             }
             // Shown, placed and focused now, not after the effects have run.
             show(&bell_button, &panel, true);
-            dom::focus(&dom::find(&panel, "[role='tab'][aria-selected='true']"));
+            let selected = Tab::ALL.iter().position(|t| *t == bell.tab.get_untracked()).unwrap_or(0);
+            dom::focus(&tabs[selected]);
             // What was listed shows at once; only news is fetched.
             bell.refresh();
         });
     }
     {
         let close = close.clone();
-        teardown.on(&dom::find(&panel, ".panel__close"), "click", move |_| close(true));
+        teardown.on(&shell.close, "click", move |_| close(true));
     }
     teardown.on(&mark_all, "click", move |_| bell.read_all());
     {

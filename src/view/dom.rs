@@ -23,10 +23,18 @@ pub fn create(tag: &str) -> Element {
     document().create_element(tag).expect_throw(tag)
 }
 
-/// The first element under `root` matching `selector`; the shell's parts exist
-/// by construction (`shell.html`).
-pub fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).ok().flatten().expect_throw(selector)
+/// The element at `path` under `root`: at each step, the child element of
+/// that index (the paths build.rs computed from the markup).
+pub fn at(root: &Element, path: &[usize]) -> Element {
+    let mut el = root.clone();
+    for &index in path {
+        let mut child = el.first_element_child();
+        for _ in 0..index {
+            child = child.and_then(|c| c.next_element_sibling());
+        }
+        el = child.expect_throw("markup as built");
+    }
+    el
 }
 
 pub fn set_attr(el: &Element, name: &str, value: &str) {

@@ -3,15 +3,16 @@
 use bell_protocol::Category;
 use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 
 use super::dom::{self, Teardown};
+use super::refs::Shell;
 use crate::intl::catalog;
 use crate::state::Bell;
 
-pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
-    let select: HtmlSelectElement = dom::find(root, "#bell-category").unchecked_into();
-    let unread: HtmlInputElement = dom::find(root, "#bell-unread-only").unchecked_into();
+pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
+    let select: HtmlSelectElement = shell.category.clone().unchecked_into();
+    let unread: HtmlInputElement = shell.unread_only.clone().unchecked_into();
 
     // The options are the active tab's categories, named in the active
     // language, with the active one selected.

@@ -15,19 +15,14 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, Node};
 
 use super::dom::{self, Teardown};
+use super::refs::{RowParts, Shell};
+use crate::feed::Row;
 use crate::i18n::Lang;
 use crate::intl::{age, catalog, full_time, relative};
-use crate::state::{Bell, Row, Status};
+use crate::state::{Bell, Status};
 
 /// One row's markup; `build` fills it in. The "Mark as read" button and
 /// the unread dot (a pseudo-element) show while unread (`.item--unread`).
-const ROW: &str = concat!(
-    r#"<span class="item__avatar" aria-hidden="true"></span>"#,
-    r#"<span class="item__category" aria-hidden="true"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path/></svg></span>"#,
-    r#"<div class="item__body"><a class="item__link" data-act="open"></a><time class="item__time"></time></div>"#,
-    r#"<button type="button" class="item__mark" data-act="mark"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M20 6 9 17l-5-5"/></svg></button>"#,
-);
-
 const SYSTEM_AVATAR: &str = r#"<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>"#;
 
 /// One icon per category, so a glance tells what kind of news it is.
@@ -65,14 +60,6 @@ fn opens_here(link: &str, origin: &str) -> bool {
     web_sys::Url::new_with_base(link, origin).map_or(true, |url| url.origin() == origin)
 }
 
-fn first_child(el: &Element) -> Element {
-    el.first_element_child().expect_throw("row markup")
-}
-
-fn next(el: &Element) -> Element {
-    el.next_element_sibling().expect_throw("row markup")
-}
-
 /// A row on screen and what its text was made from.
 struct RowView {
     li: Element,
@@ -90,9 +77,9 @@ impl RowView {
     /// A row's nodes, with everything that never changes filled in.
     fn build(template: &Element, row: &Row, origin: &str) -> RowView {
         let li: Element = template.clone_node_with_deep(true).expect_throw("row").unchecked_into();
+        let RowParts { avatar, category_icon, link, time, mark } = RowParts::of(&li);
         let n = &row.n;
         dom::set_attr(&li, "data-id", &n.id);
-        let avatar = first_child(&li);
         match initials(&n.actor) {
             Some(initials) => dom::set_text(&avatar, &initials),
             None => {
@@ -100,10 +87,7 @@ impl RowView {
                 avatar.set_inner_html(SYSTEM_AVATAR);
             }
         }
-        let category = next(&avatar);
-        dom::set_attr(&first_child(&first_child(&category)), "d", icon(n.category));
-        let body = next(&category);
-        let link = first_child(&body);
+        dom::set_attr(&category_icon, "d", icon(n.category));
         match &n.link {
             Some(href) => {
                 dom::set_attr(&link, "href", href);
@@ -117,9 +101,7 @@ impl RowView {
                 dom::set_attr(&link, "tabindex", "0");
             }
         }
-        let time = next(&link);
         dom::set_attr(&time, "datetime", &n.created_at);
-        let mark = li.last_element_child().expect_throw("row markup");
         RowView { li, link, time, mark, read: true, lang: None, age: ("", 0), render: 0 }
     }
 
@@ -164,11 +146,10 @@ fn place(parent: &Element, nodes: &[&Element]) {
     }
 }
 
-pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
-    let panel = dom::find(root, "#bell-tabpanel");
-    let state = |name: &str| dom::find(&panel, &format!(".state--{name}"));
+pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
+    let panel = shell.list.clone();
     let (offline, error, loading, empty, more) =
-        (state("offline"), state("error"), state("loading"), state("empty"), state("more"));
+        (shell.offline.clone(), shell.error.clone(), shell.loading.clone(), shell.empty.clone(), shell.more.clone());
     {
         let panel = panel.clone();
         dom::bind(move || {
@@ -184,14 +165,17 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
         });
     }
 
-    let sections =
-        [dom::find(&panel, "[aria-labelledby='bell-today']"), dom::find(&panel, "[aria-labelledby='bell-older']")];
-    let lists = [next(&first_child(&sections[0])), next(&first_child(&sections[1]))];
+    let sections = [shell.today.clone(), shell.older.clone()];
+    let lists = [shell.today_items.clone(), shell.older_items.clone()];
     // The page's origin, read once: it never changes under a page.
     let origin = dom::window().location().origin().unwrap_or_default();
-    let template = dom::create("li");
-    template.set_class_name("item");
-    template.set_inner_html(ROW);
+    // The row's markup: the `<li>` of `<template data-ref="row">`.
+    let template = shell
+        .row
+        .unchecked_ref::<web_sys::HtmlTemplateElement>()
+        .content()
+        .first_element_child()
+        .expect_throw("a row in the template");
     let views = RefCell::new(FxHashMap::<String, RowView>::default());
     let renders = Cell::new(0u64);
     dom::bind(move || {
@@ -257,7 +241,7 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     options.set_root(Some(&panel));
     options.set_root_margin("200px");
     if let Ok(observer) = web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options) {
-        observer.observe(&dom::find(&panel, ".list__end"));
+        observer.observe(&shell.list_end);
         teardown.defer(move || {
             observer.disconnect();
             drop(callback);

@@ -9,6 +9,22 @@
 
 mod bell;
 mod dom;
+/// `Shell` and `RowParts`: the markup's `data-ref`s as typed structs (build.rs).
+#[allow(dead_code)]
+mod refs {
+    include!(concat!(env!("OUT_DIR"), "/refs.rs"));
+
+    impl Shell {
+        /// A tab's button, its count badge and its spoken count.
+        pub fn tab(&self, tab: bell_protocol::Tab) -> [&web_sys::Element; 3] {
+            match tab {
+                bell_protocol::Tab::General => [&self.tab_general, &self.count_general, &self.described_general],
+                bell_protocol::Tab::Inbox => [&self.tab_inbox, &self.count_inbox, &self.described_inbox],
+                bell_protocol::Tab::Approval => [&self.tab_approval, &self.count_approval, &self.described_approval],
+            }
+        }
+    }
+}
 mod filters;
 mod list;
 mod popup_settings;
@@ -23,19 +39,21 @@ pub use dom::{Teardown, Timeout, bind, keep, window};
 use crate::intl::catalog;
 use crate::state::Bell;
 
-const SHELL: &str = include_str!("shell.html");
+/// `shell.html` as build.rs ships it (without `data-ref`s and spacing).
+const SHELL: &str = include_str!(concat!(env!("OUT_DIR"), "/shell.html"));
 
 /// Renders the widget into `container` (inside the shadow root of `host`).
 pub fn mount(bell: Bell, host: &HtmlElement, container: &Element) -> Teardown {
     container.set_inner_html(SHELL);
+    let shell = refs::Shell::find(container);
     let mut teardown = Teardown::default();
     let root = container.clone();
     dom::bind(move || localize(&root, bell));
-    bell::mount(bell, host, container, &mut teardown);
-    tabs::mount(bell, container, &mut teardown);
-    filters::mount(bell, container, &mut teardown);
-    list::mount(bell, container, &mut teardown);
-    popup_settings::mount(bell, container, &mut teardown);
+    bell::mount(bell, host, container, &shell, &mut teardown);
+    tabs::mount(bell, &shell, &mut teardown);
+    filters::mount(bell, &shell, &mut teardown);
+    list::mount(bell, &shell, &mut teardown);
+    popup_settings::mount(bell, &shell, &mut teardown);
     teardown
 }
 

@@ -6,18 +6,17 @@ use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
 use reactive_graph::spawn_local;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::UnwrapThrowExt;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::HtmlInputElement;
 
 use super::dom::{self, Teardown};
+use super::refs::Shell;
 use crate::popups;
 use crate::state::Bell;
 
-pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
-    let enable = dom::find(root, ".popups__enable");
-    let blocked = dom::find(root, ".popups__hint");
-    let sound_input: HtmlInputElement = dom::find(root, "#bell-sound").unchecked_into();
-    let sound_switch = sound_input.closest("label").ok().flatten().expect_throw("sound label");
+pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
+    let (enable, blocked, sound_switch) =
+        (shell.popups_enable.clone(), shell.popups_blocked.clone(), shell.sound_switch.clone());
+    let sound_input: HtmlInputElement = shell.sound.clone().unchecked_into();
 
     let permission = RwSignal::new(popups::permission());
     let sound = RwSignal::new(true);

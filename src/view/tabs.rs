@@ -9,27 +9,26 @@ use web_sys::Element;
 
 use super::bell::badge_text;
 use super::dom::{self, Teardown};
+use super::refs::Shell;
 use crate::intl::catalog;
 use crate::state::Bell;
 
-fn select(bell: Bell, list: &Element, tab: Tab, focus: bool) {
+fn select(bell: Bell, buttons: &[Element; 3], tab: Tab, focus: bool) {
     if bell.tab.get_untracked() != tab {
         bell.tab.set(tab);
         bell.category.set(None);
         bell.load_first_page();
     }
     if focus {
-        dom::focus(&dom::find(list, &format!("#tab-{}", tab.as_str())));
+        dom::focus(&buttons[Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0)]);
     }
 }
 
-pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
-    let list = dom::find(root, ".tabs");
-    let panel = dom::find(root, "#bell-tabpanel");
+pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
+    let (list, panel) = (shell.tabs.clone(), shell.list.clone());
+    let buttons = Tab::ALL.map(|t| shell.tab(t)[0].clone());
     for tab in Tab::ALL {
-        let button = dom::find(&list, &format!("#tab-{}", tab.as_str()));
-        let count = dom::find(&button, ".tabs__count");
-        let described = dom::find(&button, ".visually-hidden");
+        let [button, count, described] = shell.tab(tab).map(Clone::clone);
         // Selection on its own: a `tabindex` write costs Chromium a style
         // and layout pass, so it happens only when the tab changes.
         dom::bind(move || {
@@ -47,15 +46,14 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
     dom::bind(move || dom::set_attr(&panel, "aria-labelledby", &format!("tab-{}", bell.tab.get().as_str())));
 
     {
-        let list_el = list.clone();
+        let buttons = buttons.clone();
         teardown.on(&list, "click", move |ev| {
             let tab = dom::closest(&ev, "[data-tab]").and_then(|b| b.get_attribute("data-tab"));
             if let Some(tab) = tab.as_deref().and_then(Tab::parse) {
-                select(bell, &list_el, tab, false);
+                select(bell, &buttons, tab, false);
             }
         });
     }
-    let list_el = list.clone();
     teardown.on(&list, "keydown", move |ev| {
         let tabs = Tab::ALL;
         let at = tabs.iter().position(|t| *t == bell.tab.get_untracked()).unwrap_or(0);
@@ -67,6 +65,6 @@ pub fn mount(bell: Bell, root: &Element, teardown: &mut Teardown) {
             _ => return,
         };
         ev.prevent_default();
-        select(bell, &list_el, next, true);
+        select(bell, &buttons, next, true);
     });
 }
