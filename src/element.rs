@@ -2,7 +2,7 @@
 //! element and calls `mount` when it connects, `BellHandle::attribute` when
 //! an attribute changes and `BellHandle::unmount` when it disconnects.
 
-use reactive_graph::owner::{Owner, StoredValue, on_cleanup};
+use reactive_graph::owner::{Owner, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
 use reactive_graph::wrappers::read::Signal;
@@ -14,7 +14,7 @@ use crate::api::Api;
 use crate::i18n::Lang;
 use crate::intl;
 use crate::state::{Bell, Status};
-use crate::view::{Teardown, Timeout, bind, window};
+use crate::view::{Teardown, Timeout, bind, keep, window};
 
 /// `style/bell.css`, minified by build.rs.
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/bell.css"));
@@ -120,8 +120,7 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             }),
         );
         // A new api or token: start over (also resumes after `bell-auth-expired`),
-        // with a live stream for this user.
-        let live = StoredValue::new_local(None::<crate::realtime::Realtime>);
+        // with a live stream for this user (closed when the effect runs again).
         // This browser's device id, shared by its tabs (read from storage once).
         let device = crate::presence::device_id();
         let device_for_stream = device.clone();
@@ -129,12 +128,15 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         bind(move || {
             let again = started.replace(true);
             let api = api.get();
-            live.set_value(None);
             if api.base.is_empty() || api.token.is_empty() {
                 return;
             }
             let sw = attributes.sw.get_untracked();
-            live.set_value(crate::realtime::connect(bell, api.clone(), device_for_stream.clone(), sw));
+            if let Some(live) = crate::realtime::connect(bell, api.clone(), device_for_stream.clone(), sw) {
+                let mut stream = Teardown::default();
+                stream.defer(move || drop(live));
+                keep(stream);
+            }
             if again {
                 bell.status.set(Status::Idle);
             }
@@ -143,9 +145,6 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 bell.load_first_page();
             }
         });
-        on_cleanup(move || {
-            let _ = live.try_update_value(|l| l.take());
-        });
         // The host's copy of the service worker, for pop-ups; and its request
         // to open a notification's page in this tab (it cannot navigate a page itself).
         bind(move || {
@@ -153,13 +152,13 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
                 crate::popups::register_worker(&sw);
             }
         });
-        let opener = StoredValue::new_local(crate::popups::listen_for_open());
-        on_cleanup(move || {
-            let _ = opener.try_update_value(|o| o.take());
-        });
+        let opener = crate::popups::listen_for_open();
         // Presence of this tab on its app; restarts with a new token or app.
         bind(move || crate::presence::run(api.get(), attributes.app.get(), device.clone()));
+        // Everything this mount must undo is in `teardown` (dropped at the
+        // unmount) or kept by an effect's owner (`keep`, undone when it re-runs).
         let mut teardown = crate::view::mount(bell, &host, &container);
+        teardown.defer(move || drop(opener));
         let tick_count = std::cell::Cell::new(0u32);
         teardown.every(TICK_MS, move || {
             let now = intl::now();
@@ -177,14 +176,14 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         // The Today/Older split moves exactly at local midnight.
         let midnight = StoredValue::new(None);
         schedule_midnight(bell, midnight);
-        on_cleanup(move || {
+        teardown.defer(move || {
             if let Some(Some(t)) = midnight.try_get_value() {
                 t.clear();
             }
         });
         teardown.on(&window(), "online", move |_| bell.refresh());
         teardown.on(&window(), "visibilitychange", move |_| {
-            if document_visible() {
+            if crate::presence::document_visible() {
                 bell.refresh();
             }
         });
@@ -208,12 +207,6 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
         });
     }
     Ok(BellHandle { attributes, owner, teardown })
-}
-
-fn document_visible() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 /// Re-arms itself every local midnight; `slot` holds the pending timeout so

@@ -111,7 +111,7 @@ pub fn run(api: Api, app: String, device: String) {
 }
 
 /// `document.visibilityState` is `visible` (read each time, so tests can stand in for it).
-fn document_visible() -> bool {
+pub fn document_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| js_sys::Reflect::get(d.unchecked_ref(), &"visibilityState".into()).ok())

@@ -47,7 +47,7 @@ pub struct Bell {
     pub rows: RwSignal<Vec<Row>>,
     pub next_cursor: RwSignal<Option<String>>,
     pub status: RwSignal<Status>,
-    /// Ticks every 30 s, for relative times.
+    /// The clock, moved every `element::TICK_MS` (5 s), for relative times.
     pub now: RwSignal<f64>,
     /// The local calendar day, moved at local midnight.
     pub today: RwSignal<u32>,

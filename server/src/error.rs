@@ -10,7 +10,7 @@ pub enum AppError {
     /// 400: the body is not JSON at all.
     #[error("{0}")]
     BadRequest(String),
-    /// 422 (or 400 for query strings, see `Invalid::status`): a field is wrong.
+    /// 422 (`status`: another where a contract says so): a field is wrong.
     #[error("{message}")]
     Invalid { status: StatusCode, code: &'static str, message: String, field: Option<String> },
     #[error("missing or invalid credentials")]
