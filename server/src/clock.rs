@@ -1,22 +1,31 @@
 //! Time as the store keeps it: epoch milliseconds, shown as RFC 3339 UTC.
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
 use bell_protocol::Tab;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 pub const DAY_MS: i64 = 86_400_000;
 
 pub fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    Utc::now().timestamp_millis()
 }
 
-/// `2026-11-24T08:15:00Z`, with milliseconds only when there are some.
+/// `2026-11-24T08:15:00Z`, with a fraction only when there is one, and no
+/// trailing zeros in it (`…:01.5Z`).
 pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
+    let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms) else { return String::new() };
+    let text = t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    match text.split_once('.') {
+        Some((whole, fraction)) => {
+            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() { format!("{whole}Z") } else { format!("{whole}.{digits}Z") }
+        }
+        None => text,
+    }
+}
+
+/// Parses an RFC 3339 time into epoch milliseconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp_millis())
 }
 
 /// The oldest `created_at` still shown in `tab` at `now`.
@@ -32,6 +41,9 @@ mod tests {
     fn formats_whole_seconds_without_fraction() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_500), "1970-01-01T00:00:01.5Z");
+        assert_eq!(rfc3339(1_764_000_000_123), "2025-11-24T16:00:00.123Z");
+        assert_eq!(parse_rfc3339("2025-11-24T23:00:00.123+07:00"), Some(1_764_000_000_123));
+        assert_eq!(parse_rfc3339("24 Nov 2025"), None);
     }
 
     #[test]

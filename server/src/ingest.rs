@@ -7,8 +7,6 @@
 use bell_protocol::kind::{self, KindSpec};
 use bell_protocol::{Actor, ArgType, NewEvent};
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
 
@@ -123,8 +121,7 @@ pub fn check_link(link: &str, hosts: &[String]) -> Result<(), String> {
 
 /// Parses an RFC 3339 time into epoch milliseconds.
 pub fn parse_time(s: &str) -> Option<i64> {
-    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+    crate::clock::parse_rfc3339(s)
 }
 
 /// Checks what an event's fields mean; `now` is the arrival time in epoch
