@@ -41,13 +41,18 @@ test('tabs share one stream; read state syncs across tabs; the lead passes on wh
   const follower = await context.newPage();
   await follower.goto(env.bellPage(u));
   await follower.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
-  await leader.waitForTimeout(500);
+  // Both tabs live (the follower through the leader's relay): still one stream.
+  await env.ingest(event('mention', u, { entity_type: 'deal', entity_name: 'Relayed' }));
+  await within(1000, leader.getByRole('button', { name: 'Notifications, 2 unread' }));
+  await within(1000, follower.getByRole('button', { name: 'Notifications, 2 unread' }));
   assert.equal(streams.length, 1, `one stream for two tabs: ${streams}`);
 
   // Read in the follower: the leader's badge follows.
   await bellButton(follower).click();
-  await follower.getByRole('button', { name: 'Mark as read' }).click();
-  await within(1000, leader.getByRole('button', { name: 'Notifications' }));
+  await follower.getByRole('button', { name: 'Mark as read' }).first().click();
+  await within(1000, leader.getByRole('button', { name: 'Notifications, 1 unread' }));
+  await follower.getByRole('button', { name: 'Mark as read' }).first().click();
+  await within(1000, leader.getByRole('button', { name: 'Notifications', exact: true }));
 
   // A new one shows in both.
   await env.ingest(event('mention', u, { entity_type: 'deal', entity_name: 'Second' }));
