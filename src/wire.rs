@@ -135,3 +135,86 @@ pub fn settings(v: &JsValue) -> Option<Settings> {
 pub fn number(v: &JsValue, key: &str) -> Option<f64> {
     get(v, key).as_f64()
 }
+
+/// The protocol's own JSON (serde, as the server writes it) read back by
+/// these readers: a rename on the protocol side fails here, not in a user's
+/// browser. (`cargo xtask test` runs them in wasm under Node.)
+#[cfg(test)]
+mod tests {
+    use bell_protocol::{Page as WirePage, UnreadCounts};
+    use serde_json::json;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn read(value: &impl serde::Serialize) -> JsValue {
+        parse(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    fn notification_json(actor: Actor) -> bell_protocol::Notification {
+        let args = json!({"deal_name": "PT Maju", "rows": 1240, "urgent": true});
+        bell_protocol::Notification {
+            id: "42".into(),
+            kind: "deal.assigned".into(),
+            tab: Tab::General,
+            category: Category::Assignment,
+            actor,
+            args: args.as_object().unwrap().clone(),
+            link: Some("/deals/42".into()),
+            created_at: "2026-11-24T08:15:00Z".into(),
+            read_at: None,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_notification_and_a_page() {
+        let budi = Actor::User { id: "u-1".into(), name: "Budi".into() };
+        let n = notification(&read(&notification_json(budi.clone()))).expect("a notification");
+        assert_eq!(
+            (n.id.as_str(), n.kind.as_str(), n.tab, n.category),
+            ("42", "deal.assigned", Tab::General, Category::Assignment)
+        );
+        assert_eq!(n.actor, budi);
+        assert_eq!(n.link.as_deref(), Some("/deals/42"));
+        assert_eq!(n.created_at, "2026-11-24T08:15:00Z");
+        assert_eq!(n.read_at, None);
+        let arg = |k: &str| n.args.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone());
+        assert_eq!(arg("deal_name"), Some(Arg::Text("PT Maju".into())));
+        assert_eq!(arg("rows"), Some(Arg::Number(1240.0)));
+        assert_eq!(arg("urgent"), Some(Arg::Flag(true)));
+        let system = notification(&read(&notification_json(Actor::System {}))).expect("a system notification");
+        assert_eq!(system.actor, Actor::System {});
+
+        let page = WirePage { items: vec![notification_json(Actor::System {})], next_cursor: Some("c1".into()) };
+        let read_page = super::page(&read(&page)).expect("a page");
+        assert_eq!((read_page.items.len(), read_page.next_cursor.as_deref()), (1, Some("c1")));
+    }
+
+    #[wasm_bindgen_test]
+    fn counts_read_changes_and_settings() {
+        let mut c = UnreadCounts::zero();
+        c.add(Tab::Inbox, Category::Resolved, 3);
+        c.add(Tab::Approval, Category::Expense, 2);
+        let counts = counts(&read(&c)).expect("counts");
+        assert_eq!(
+            (counts.total(), counts.tab(Tab::Inbox), counts.category(Tab::Approval, Category::Expense)),
+            (5, 3, 2)
+        );
+
+        let ids = ReadChange::Ids { ids: vec!["1".into(), "2".into()] };
+        assert_eq!(read_change(&read(&ids)), Some(ids));
+        let all = ReadChange::All { tab: Tab::General, category: Some(Category::Mention), up_to: Some("9".into()) };
+        assert_eq!(read_change(&read(&all)), Some(all));
+        let everything = ReadChange::All { tab: Tab::Inbox, category: None, up_to: None };
+        assert_eq!(read_change(&read(&everything)), Some(everything));
+
+        assert_eq!(settings(&read(&Settings { sound: false })), Some(Settings { sound: false }));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_shape_it_does_not_know_is_none() {
+        assert!(notification(&read(&json!({"id": "1"}))).is_none());
+        assert!(read_change(&read(&json!({"scope": "some"}))).is_none());
+        assert!(counts(&read(&json!({"total": 1}))).is_none());
+    }
+}

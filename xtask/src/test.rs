@@ -35,6 +35,12 @@ pub fn run(args: &[String]) -> Result {
         "-D",
         "warnings",
     ]))?;
+    // The widget's wire readers against the protocol's own JSON, in wasm
+    // under Node (wasm-bindgen-test-runner comes with wasm-bindgen-cli).
+    sh(cargo()
+        .args(["test", "-p", "qontak-bell", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("PATH", crate::tools::tool_path()))?;
     sh(cargo().args(["build", "-p", "bell-server"]))?;
     let mut files: Vec<String> = std::fs::read_dir(root().join("tests/browser"))
         .map_err(|e| format!("tests/browser: {e}"))?
