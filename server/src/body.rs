@@ -37,6 +37,25 @@ impl<S: Send + Sync, T: Limited> FromRequest<S> for Body<T> {
     }
 }
 
+/// A query string's parameters into `T` (first occurrence of each; empty ones
+/// are absent; unknown ones ignored), each problem naming its parameter:
+/// `missing_field` when required and absent, `invalid_query` otherwise.
+pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, AppError> {
+    let mut params = serde_json::Map::new();
+    let mut seen = std::collections::HashSet::new();
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if seen.insert(k.to_string()) && !v.is_empty() {
+            params.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
+    parse(&Value::Object(params)).map_err(|e| match e {
+        AppError::Invalid { status, code, message, field } if code != "missing_field" => {
+            AppError::Invalid { status, code: "invalid_query", message, field }
+        }
+        other => other,
+    })
+}
+
 /// Deserializes `value`, naming the field of the first problem.
 pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, AppError> {
     // (serde would also take a struct from an array of its fields.)

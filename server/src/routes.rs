@@ -98,67 +98,63 @@ async fn ingest_event(
     Ok((status, Json(ingested.outcome)))
 }
 
-/// Query parameters of the feed (documented; parsed by `parse_list_query`).
-#[derive(utoipa::IntoParams)]
+/// Query parameters of the feed.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct ListParams {
     /// `general`, `inbox` or `approval`.
     tab: Tab,
     /// One of the tab's categories; all when absent.
     category: Option<Category>,
-    /// Only unread notifications.
+    /// Only unread notifications (`true`/`false`, or `1`/`0`).
+    #[serde(default, deserialize_with = "flag")]
     unread_only: Option<bool>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// 1–100, default 20.
+    #[serde(default, deserialize_with = "limit")]
     limit: Option<u32>,
 }
 
-fn query_error(field: &str, message: String) -> AppError {
-    AppError::field("invalid_query", field, message)
+/// `true`/`1` or `false`/`0`, as a query string writes them.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "true" | "1" => Ok(Some(true)),
+        "false" | "0" => Ok(Some(false)),
+        _ => Err(serde::de::Error::custom("true or false")),
+    }
+}
+
+/// A page size from 1 to `MAX_LIMIT`.
+fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.parse::<u32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)) {
+        Some(n) => Ok(Some(n)),
+        None => Err(serde::de::Error::custom(format!("a whole number from 1 to {MAX_LIMIT}"))),
+    }
 }
 
 fn parse_list_query(raw: Option<&str>) -> AppResult<ListQuery> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-    let tab = match get("tab") {
-        None => {
-            return Err(AppError::field("missing_field", "tab", "`tab` is required: general, inbox or approval"));
-        }
-        Some(t) => Tab::parse(t)
-            .ok_or_else(|| query_error("tab", format!("`tab` must be general, inbox or approval, not {t:?}")))?,
-    };
-    let category = match get("category") {
+    let p: ListParams = crate::body::parse_query(raw)?;
+    if let Some(c) = p.category.filter(|c| !p.tab.has_category(*c)) {
+        let names: Vec<_> = p.tab.categories().iter().map(|c| c.as_str()).collect();
+        let message =
+            format!("`category` {} is not of tab {}: one of {}", c.as_str(), p.tab.as_str(), names.join(", "));
+        return Err(AppError::field("invalid_query", "category", message));
+    }
+    let after = match p.cursor {
         None => None,
-        Some(c) => Some(Category::parse(c).filter(|c| tab.has_category(*c)).ok_or_else(|| {
-            let names: Vec<_> = tab.categories().iter().map(|c| c.as_str()).collect();
-            query_error("category", format!("`category` of tab {} must be one of: {}", tab.as_str(), names.join(", ")))
-        })?),
-    };
-    let unread_only = match get("unread_only") {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
-        Some(v) => {
-            return Err(query_error("unread_only", format!("`unread_only` must be true or false, not {v:?}")));
-        }
-    };
-    let limit = match get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| query_error("limit", format!("`limit` must be a whole number from 1 to {MAX_LIMIT}")))?,
-    };
-    let after = match get("cursor") {
-        None => None,
-        Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
+        Some(c) => Some(Cursor::decode(&c).ok_or_else(|| {
             AppError::field("invalid_cursor", "cursor", "`cursor` must be a `next_cursor` this server returned")
         })?),
     };
-    Ok(ListQuery { tab, category, unread_only, limit, after })
+    Ok(ListQuery {
+        tab: p.tab,
+        category: p.category,
+        unread_only: p.unread_only.unwrap_or(false),
+        limit: p.limit.unwrap_or(DEFAULT_LIMIT),
+        after,
+    })
 }
 
 /// One page of the caller's notifications in a tab, newest first.

@@ -89,20 +89,32 @@ async fn pages_follow_the_cursor_and_respect_the_limit() {
 #[tokio::test]
 async fn bad_list_queries_name_the_parameter() {
     let s = TestServer::start().await;
-    for (query, field) in [
-        ("", "tab"),
-        ("tab=everything", "tab"),
-        ("tab=inbox&category=mention", "category"),
-        ("tab=general&category=nope", "category"),
-        ("tab=general&limit=0", "limit"),
-        ("tab=general&limit=101", "limit"),
-        ("tab=general&limit=ten", "limit"),
-        ("tab=general&unread_only=maybe", "unread_only"),
-        ("tab=general&cursor=garbage", "cursor"),
+    for (query, code, field) in [
+        ("", "missing_field", "tab"),
+        ("tab=", "missing_field", "tab"),
+        ("tab=everything", "invalid_query", "tab"),
+        ("tab=inbox&category=mention", "invalid_query", "category"),
+        ("tab=general&category=nope", "invalid_query", "category"),
+        ("tab=general&limit=0", "invalid_query", "limit"),
+        ("tab=general&limit=101", "invalid_query", "limit"),
+        ("tab=general&limit=ten", "invalid_query", "limit"),
+        ("tab=general&unread_only=maybe", "invalid_query", "unread_only"),
+        ("tab=general&cursor=garbage", "invalid_cursor", "cursor"),
     ] {
         let (status, body) = s.get_as("u-2", &format!("/v1/notifications?{query}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
-        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+        assert_eq!(
+            (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+            (Some(code), Some(field)),
+            "{query}: {body}"
+        );
+    }
+    // Empty and unknown parameters are ignored; 1/0 are flags too.
+    for query in
+        ["tab=general&category=&limit=&cursor=", "tab=general&unread_only=1&utm=x", "tab=general&unread_only=0"]
+    {
+        let (status, body) = s.get_as("u-2", &format!("/v1/notifications?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
     }
     let (status, _) = s.get_as("u-2", "/v1/notifications?tab=general&limit=100").await;
     assert_eq!(status, StatusCode::OK);
