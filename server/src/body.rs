@@ -14,8 +14,10 @@ use serde_json::Value;
 
 use crate::error::AppError;
 
-/// A JSON body of type `T`, at most `T::LIMIT` bytes.
-pub struct Body<T>(pub T);
+/// A JSON body of type `T`, at most `T::LIMIT` bytes, sent as
+/// `application/json` (415 otherwise) unless `ANY_TYPE` (`sendBeacon` can
+/// only send text/plain without a CORS preflight).
+pub struct Body<T, const ANY_TYPE: bool = false>(pub T);
 
 /// A request body type, and its size limit (which the route's
 /// `DefaultBodyLimit` applies; the 413 says it).
@@ -23,10 +25,13 @@ pub trait Limited: DeserializeOwned {
     const LIMIT: usize;
 }
 
-impl<S: Send + Sync, T: Limited> FromRequest<S> for Body<T> {
+impl<S: Send + Sync, T: Limited, const ANY_TYPE: bool> FromRequest<S> for Body<T, ANY_TYPE> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        if !ANY_TYPE && !is_json(&req) {
+            return Err(AppError::UnsupportedMediaType);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
             StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(T::LIMIT),
             _ => AppError::BadRequest(rejection.body_text()),
@@ -35,6 +40,15 @@ impl<S: Send + Sync, T: Limited> FromRequest<S> for Body<T> {
             .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
         parse(&value).map(Body)
     }
+}
+
+/// `Content-Type: application/json` (or another `+json` type), any parameters.
+fn is_json(req: &Request) -> bool {
+    let Some(value) = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A query string's parameters into `T` (first occurrence of each; empty ones

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         (status = 401, description = "Missing or wrong service token", body = ErrorBody),
         (status = 403, description = "A user token", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "A field is wrong; `field` names it", body = ErrorBody),
     )
 )]
@@ -219,8 +220,10 @@ async fn mark_read(State(state): State<AppState>, User(user): User, Path(id): Pa
     security(("user_token" = [])),
     responses(
         (status = 200, body = ReadAllOutcome),
-        (status = 400, body = ErrorBody),
+        (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 413, description = "Body over 4 KiB", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody),
         (status = 422, body = ErrorBody),
     )
 )]
@@ -321,7 +324,7 @@ async fn get_settings(State(state): State<AppState>, User(user): User) -> AppRes
 
 /// Changes the caller's settings.
 #[utoipa::path(put, path = "/v1/settings", tag = "settings", request_body = Settings, security(("user_token" = [])),
-    responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_settings(
     State(state): State<AppState>,
     User(user): User,
@@ -348,7 +351,7 @@ struct DeviceBody {
 #[utoipa::path(put, path = "/v1/devices/{platform}", tag = "devices",
     params(("platform" = String, Path, description = "web, android or ios")),
     request_body = DeviceBody, security(("user_token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_device(
     State(state): State<AppState>,
     User(user): User,
@@ -377,7 +380,7 @@ struct PresenceBody {
 /// Reports whether the user is active on an app on a device; it counts for
 /// `BELL_PRESENCE_TTL_SECS`.
 #[utoipa::path(put, path = "/v1/presence", tag = "presence", request_body = PresenceBody, security(("user_token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_presence(
     State(state): State<AppState>,
     User(user): User,
@@ -391,11 +394,11 @@ async fn put_presence(
 /// body as text/plain, so no CORS preflight is needed while the page unloads).
 #[utoipa::path(post, path = "/v1/presence", tag = "presence", request_body = PresenceBody,
     params(("access_token" = Option<String>, Query, description = "The user token, for `sendBeacon`")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn beacon_presence(
     State(state): State<AppState>,
     StreamUser(user): StreamUser,
-    Body(body): Body<PresenceBody>,
+    Body(body): Body<PresenceBody, true>,
 ) -> AppResult<StatusCode> {
     record_presence(&state, &user, body).await
 }
@@ -410,7 +413,9 @@ async fn record_presence(state: &AppState, user: &str, body: PresenceBody) -> Ap
 #[utoipa::path(get, path = "/v1/deliveries", tag = "presence",
     params(("notification_id" = String, Query, description = "A notification id, or an incoming message's event id")),
     security(("user_token" = [])),
-    responses((status = 200, body = Vec<crate::store::Delivery>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<crate::store::Delivery>), (status = 401, body = ErrorBody),
+        (status = 404, description = "Not a notification (or incoming message) of the caller's", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn deliveries(
     State(state): State<AppState>,
     User(user): User,
@@ -419,7 +424,12 @@ async fn deliveries(
     let id = query_param(raw.as_deref(), "notification_id")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::field("missing_field", "notification_id", "`notification_id` is required"))?;
-    Ok(Json(state.store.deliveries(&user, &id).await?))
+    let decisions = state.store.deliveries(&user, &id).await?;
+    // Nothing recorded: the caller's notification not routed yet, or not theirs at all.
+    if decisions.is_empty() && !state.store.has_notification(&user, &id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(decisions))
 }
 
 /// The answer of `/healthz`.

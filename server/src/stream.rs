@@ -97,9 +97,12 @@ pub async fn open(
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the head: nothing can fall between the two.
     let wakes = hub.subscribe(&user, device.as_deref());
+    let head = store.stream_head().await?;
+    // A position past the newest ids (made up, or from a database since
+    // reset) would wait for ids that never come: it starts at the head.
     let position = match resume {
-        Some(p) => p,
-        None => store.stream_head().await?,
+        Some(p) => StreamPosition { notification: p.notification.min(head.notification), read: p.read.min(head.read) },
+        None => head,
     };
     let connection = Connection { store, user, position, wakes, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })

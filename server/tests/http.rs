@@ -447,3 +447,77 @@ async fn user_bodies_name_the_field_of_each_problem() {
     );
     assert_eq!(s.call(Method::PUT, "/v1/presence", Some(&token), Some(presence())).await.0, StatusCode::NO_CONTENT);
 }
+
+/// A body over a user endpoint's limit says that limit; a JSON endpoint
+/// refuses a body that is not sent as JSON (415), except the presence
+/// beacon, which `sendBeacon` can only send as text/plain.
+#[tokio::test]
+async fn body_limits_and_content_types_are_honest() {
+    let s = TestServer::start().await;
+    let token = s.token("u-1");
+    let big = json!({"sound": true, "padding": "x".repeat(5000)}).to_string();
+    let res = s
+        .client
+        .put(s.url("/v1/settings"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "payload_too_large");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("4096"), "{answer}");
+
+    for (method, path, body) in [
+        (Method::PUT, "/v1/settings", r#"{"sound": false}"#),
+        (Method::POST, "/v1/notifications/read-all", r#"{"tab": "general"}"#),
+        (Method::PUT, "/v1/presence", r#"{"device_id": "b-1", "platform": "web", "app": "crm", "active": true}"#),
+    ] {
+        for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+            let mut request = s.client.request(method.clone(), s.url(path)).bearer_auth(&token).body(body);
+            if let Some(t) = content_type {
+                request = request.header("content-type", t);
+            }
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{method} {path} as {content_type:?}");
+            let answer: Value = res.json().await.unwrap();
+            assert_eq!(answer["error"]["code"], "unsupported_media_type");
+        }
+        let res = s
+            .client
+            .request(method.clone(), s.url(path))
+            .bearer_auth(&token)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{method} {path} as JSON: {}", res.status());
+    }
+    // Nothing changed by the refused ones: the sound setting is still on... until the JSON one.
+    let (_, settings) = s.get_as("u-1", "/v1/settings").await;
+    assert_eq!(settings["sound"], false);
+    let beacon = r#"{"device_id": "b-1", "platform": "web", "app": "crm", "active": false}"#;
+    let res = s
+        .client
+        .post(s.url(&format!("/v1/presence?access_token={token}")))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(beacon)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT, "the beacon's text/plain is JSON all the same");
+    let res = s
+        .client
+        .post(s.url("/v1/events"))
+        .bearer_auth(SERVICE_TOKEN)
+        .header("content-type", "text/plain")
+        .body(event("e-415", "mention", "u-1", &["u-2"]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(s.row_count("notifications").await, 0, "nothing stored");
+}

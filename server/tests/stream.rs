@@ -147,3 +147,18 @@ async fn an_idle_stream_sends_keep_alive_comments() {
         assert!(block.lines().all(|l| l.starts_with(':')), "only comments on an idle stream: {block:?}");
     }
 }
+
+/// A `Last-Event-ID` ahead of every id (made up, or from a database since
+/// reset) starts at the newest ids instead of waiting for ids that never come.
+#[tokio::test]
+async fn a_last_event_id_ahead_of_the_newest_is_clamped() {
+    let s = TestServer::start().await;
+    s.ingest_ok(event("before", "mention", "u-1", &["u-2"])).await;
+    let mut stream = Stream::open(&s, "u-2", Some("n999999999.r999999999")).await;
+    s.ingest_ok(event("after", "deal.assigned", "u-1", &["u-2"])).await;
+    let n = stream.next_of("notification").await;
+    assert_eq!(n.data["kind"], "deal.assigned", "new events still arrive; nothing older is replayed");
+    let (_, read) = s.post_as("u-2", &format!("/v1/notifications/{}/read", n.data["id"].as_str().unwrap()), None).await;
+    assert!(read.is_null() || read.is_object());
+    assert_eq!(stream.next_of("read").await.data["scope"], "ids");
+}

@@ -68,6 +68,17 @@ impl Store {
             .collect())
     }
 
+    /// Whether `id` is one of the user's (retained or not) notifications.
+    pub async fn has_notification(&self, user: &str, id: &str) -> anyhow::Result<bool> {
+        let Ok(id) = id.parse::<i64>() else { return Ok(false) };
+        let row = sqlx::query("SELECT 1 FROM notifications WHERE user_id = $1 AND id = $2")
+            .bind(user)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Forgets routing decisions past the longest retention, in a batch.
     pub async fn purge_deliveries(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
         let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
