@@ -91,8 +91,9 @@ pub fn is_user_id(s: &str) -> bool {
 
 /// A link is a path on the host app (`/deals/42`) or an https URL on one of
 /// `hosts`. Protocol-relative (`//evil`, `/\evil`), `javascript:`, `data:` and
-/// every other scheme are refused.
-pub fn check_link(link: &str, hosts: &[String]) -> Result<(), String> {
+/// every other scheme are refused. Answers the link as the WHATWG URL parser
+/// reads it, which is what is stored: what a browser will follow.
+pub fn check_link(link: &str, hosts: &[String]) -> Result<String, String> {
     if link.len() > MAX_LINK_LEN {
         return Err(format!("must be at most {MAX_LINK_LEN} bytes"));
     }
@@ -103,7 +104,14 @@ pub fn check_link(link: &str, hosts: &[String]) -> Result<(), String> {
         if rest.starts_with('/') || rest.starts_with('\\') {
             return Err("must not be protocol-relative (`//host`)".into());
         }
-        return Ok(());
+        // Resolved against a stand-in origin: the path, query and fragment
+        // a browser would request on the host app.
+        let base = url::Url::parse("https://host.invalid/").expect("a valid base");
+        let url = base.join(link).map_err(|_| "must be a path starting with `/` or an https URL".to_string())?;
+        if url.host_str() != Some("host.invalid") {
+            return Err("must stay on the host app".into());
+        }
+        return Ok(url[url::Position::BeforePath..].to_owned());
     }
     let url = url::Url::parse(link).map_err(|_| "must be a path starting with `/` or an https URL".to_string())?;
     if url.scheme() != "https" {
@@ -116,7 +124,7 @@ pub fn check_link(link: &str, hosts: &[String]) -> Result<(), String> {
     if !hosts.contains(&host) {
         return Err(format!("points to `{host}`, which is not an allowed link host"));
     }
-    Ok(())
+    Ok(url.into())
 }
 
 /// Parses an RFC 3339 time into epoch milliseconds.
@@ -173,9 +181,12 @@ pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<Vali
         return Err(problem("unknown_field", &field, format!("`{field}` is not an argument of this kind")));
     }
 
-    if let Some(link) = &link {
-        check_link(link, link_hosts).map_err(|why| problem("invalid_link", "link", format!("`link` {why}")))?;
-    }
+    let link = match link {
+        Some(link) => Some(
+            check_link(&link, link_hosts).map_err(|why| problem("invalid_link", "link", format!("`link` {why}")))?,
+        ),
+        None => None,
+    };
 
     let created_at = match occurred_at {
         None => now,
@@ -196,7 +207,7 @@ mod tests {
     #[test]
     fn links_relative_or_https_on_allowed_hosts() {
         for ok in ["/deals/42", "/inbox?room=7#m", "https://app.qontak.com/deals/1", "https://APP.qontak.com/x"] {
-            assert_eq!(check_link(ok, &hosts()), Ok(()), "{ok}");
+            assert!(check_link(ok, &hosts()).is_ok(), "{ok}");
         }
         for bad in [
             "javascript:alert(1)",
@@ -215,6 +226,15 @@ mod tests {
         ] {
             assert!(check_link(bad, &hosts()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn links_are_stored_as_a_browser_reads_them() {
+        let normal = |l: &str| check_link(l, &hosts()).unwrap();
+        assert_eq!(normal("https://app.qontak.com\\@evil.com"), "https://app.qontak.com/@evil.com");
+        assert_eq!(normal("https://APP.qontak.com:443/a/../b?x=1#y"), "https://app.qontak.com/b?x=1#y");
+        assert_eq!(normal("/deals/./42/../43?tab=notes#top"), "/deals/43?tab=notes#top");
+        assert_eq!(normal("/%7Euser/ü"), "/%7Euser/%C3%BC");
     }
 
     #[test]

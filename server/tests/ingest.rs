@@ -279,3 +279,24 @@ async fn producer_credentials_are_required() {
     assert_eq!(body["error"]["code"], "forbidden");
     assert_eq!(s.row_count("events").await, 0);
 }
+
+/// A link is stored as the WHATWG URL parser reads it (what a browser will
+/// follow), not as the producer spelled it.
+#[tokio::test]
+async fn links_are_stored_normalized() {
+    let s = TestServer::start().await;
+    for (i, (sent, stored)) in [
+        ("https://app.qontak.com\\@evil.com", "https://app.qontak.com/@evil.com"),
+        ("https://APP.qontak.com:443/deals/../tasks/7", "https://app.qontak.com/tasks/7"),
+        ("/deals/./42/../43?tab=notes#top", "/deals/43?tab=notes#top"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = event(&format!("link-{i}"), "mention", "u-1", &[&format!("u-link-{i}")]);
+        e["link"] = json!(sent);
+        s.ingest_ok(e).await;
+        let items = s.list_all(&format!("u-link-{i}"), "tab=general").await;
+        assert_eq!(items[0]["link"], stored, "{sent}");
+    }
+}
