@@ -49,7 +49,8 @@ impl Auth {
     pub fn user_of(&self, token: &str) -> Option<String> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.0.decoding, &self.0.validation).ok()?;
         let sub = data.claims.sub;
-        (!sub.is_empty()).then_some(sub)
+        // (No database stores a NUL character: such a user cannot exist.)
+        (!sub.is_empty() && !sub.contains('\0')).then_some(sub)
     }
 
     pub fn is_service_token(&self, token: &str) -> bool {

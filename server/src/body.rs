@@ -76,7 +76,40 @@ pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, AppError> {
     if !value.is_object() {
         return Err(AppError::field("invalid_type", "body", "the body must be a JSON object"));
     }
+    // PostgreSQL stores no NUL character in text, and no field needs one:
+    // refused the same way on every database.
+    if let Some(field) = nul_at(value, &mut Vec::new()) {
+        return Err(AppError::field("invalid_value", &field, format!("`{field}` must not contain a NUL character")));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| field_error(&e, value))
+}
+
+/// The path of the first string (or key) holding U+0000.
+fn nul_at(value: &Value, path: &mut Vec<String>) -> Option<String> {
+    let here = |path: &[String], last: &str| {
+        let mut all: Vec<&str> = path.iter().map(String::as_str).collect();
+        all.push(last);
+        all.join(".")
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() { "body".into() } else { path.join(".") }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            path.push(i.to_string());
+            let found = nul_at(v, path);
+            path.pop();
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(here(path, &k.replace('\0', "\\0")));
+            }
+            path.push(k.clone());
+            let found = nul_at(v, path);
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
 }
 
 fn field_error(e: &serde_path_to_error::Error<serde_json::Error>, body: &Value) -> AppError {

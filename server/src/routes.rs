@@ -424,6 +424,9 @@ async fn deliveries(
     let id = query_param(raw.as_deref(), "notification_id")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::field("missing_field", "notification_id", "`notification_id` is required"))?;
+    if id.contains('\0') {
+        return Err(AppError::NotFound);
+    }
     let decisions = state.store.deliveries(&user, &id).await?;
     // Nothing recorded: the caller's notification not routed yet, or not theirs at all.
     if decisions.is_empty() && !state.store.has_notification(&user, &id).await? {

@@ -521,3 +521,34 @@ async fn body_limits_and_content_types_are_honest() {
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(s.row_count("notifications").await, 0, "nothing stored");
 }
+
+/// U+0000 is refused the same way on every database (PostgreSQL stores no
+/// NUL in text): a body's field is a 422 naming it, an id a 404, a token's
+/// subject a 401. Nothing is stored.
+#[tokio::test]
+async fn nul_characters_are_refused_naming_where() {
+    let s = TestServer::start().await;
+    let mut e = event("nul-1", "mention", "u-1", &["u-2"]);
+    e["actor"]["name"] = json!("Bu\u{0}di");
+    let (status, answer) = s.ingest(e).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("actor.name")));
+    let mut e = event("nul-2", "deal.assigned", "u-1", &["u-2"]);
+    e["args"]["deal_name"] = json!("PT\u{0}");
+    let (status, answer) = s.ingest(e).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("args.deal_name")));
+    let (status, answer) = s.ingest(event("nul-\u{0}", "mention", "u-1", &["u-2"])).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id")));
+    assert_eq!(s.row_count("notifications").await, 0);
+
+    let token = s.token("u-1");
+    let device = json!({"device_id": "pixel-1", "app": "chat", "push_token": "fcm\u{0}x"});
+    let (status, answer) = s.call(Method::PUT, "/v1/devices/android", Some(&token), Some(device)).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("push_token")));
+    let (status, _) = s.get_as("u-1", "/v1/deliveries?notification_id=a%00b").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, answer) = s.get_as("u-1", "/v1/notifications?tab=general%00").await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("tab")));
+
+    let (status, _) = s.get_as("u\u{0}1", "/v1/notifications/unread-count").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
