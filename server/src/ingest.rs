@@ -175,6 +175,12 @@ pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<Vali
                 problem(code, &field, format!("`{field}` {why}"))
             })?,
         }
+        // The kinds table checks a date's shape; here it must be a real instant.
+        if let (ArgType::Timestamp, Some(Value::String(s))) = (spec_arg.ty, args.get(spec_arg.name))
+            && parse_time(s).is_none()
+        {
+            return Err(invalid(&field, "must be a real RFC 3339 date-time"));
+        }
     }
     if let Some(k) = args.keys().find(|k| spec.arg(k).is_none()) {
         let field = format!("args.{k}");
@@ -192,6 +198,13 @@ pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<Vali
         None => now,
         Some(s) => parse_time(&s).ok_or_else(|| invalid("occurred_at", "must be an RFC 3339 date-time"))?.min(now),
     };
+    // Stored but never shown (SPEC §2): refused instead.
+    if let Some((tab, _)) = spec.placement
+        && created_at < crate::clock::retention_cutoff(tab, now)
+    {
+        let why = format!("is past the {}-day retention of the {} tab", tab.retention_days(), tab.as_str());
+        return Err(invalid("occurred_at", why));
+    }
 
     Ok(ValidEvent { id, spec, actor, recipients: distinct, args, link, created_at })
 }

@@ -202,11 +202,11 @@ async fn nothing_past_its_tab_retention_is_listed_or_counted() {
     };
     // Inbox keeps 7 days, General and Approval 90.
     s.ingest_ok(at("inbox-fresh", "conversation.assigned", 6.9)).await;
-    s.ingest_ok(at("inbox-old", "conversation.assigned", 7.1)).await;
+    s.seed(at("inbox-old", "conversation.assigned", 7.1)).await;
     s.ingest_ok(at("general-8d", "mention", 8.0)).await;
-    s.ingest_ok(at("general-old", "mention", 90.1)).await;
+    s.seed(at("general-old", "mention", 90.1)).await;
     s.ingest_ok(at("approval-89d", "approval.deal.approved", 89.0)).await;
-    s.ingest_ok(at("approval-old", "approval.deal.approved", 91.0)).await;
+    s.seed(at("approval-old", "approval.deal.approved", 91.0)).await;
 
     let listed = |items: Vec<Value>| items.len();
     assert_eq!(listed(s.list_all("u-2", "tab=inbox").await), 1);
@@ -231,7 +231,7 @@ async fn the_purge_deletes_expired_rows_in_bounded_batches() {
     for i in 0..7 {
         let mut e = event(&format!("old-{i}"), "conversation.resolved", "u-1", &["u-2"]);
         e["occurred_at"] = json!(days_ago(8.0 + i as f64));
-        s.ingest_ok(e).await;
+        s.seed(e).await;
     }
     let mut keep = event("keep-inbox", "conversation.resolved", "u-1", &["u-2"]);
     keep["occurred_at"] = json!(days_ago(6.0));
@@ -259,7 +259,7 @@ async fn the_purge_task_runs_on_its_interval() {
     let s = TestServer::start_with(|c| c.purge_interval = std::time::Duration::from_millis(50)).await;
     let mut e = event("stale", "conversation.resolved", "u-1", &["u-2"]);
     e["occurred_at"] = json!(days_ago(10.0));
-    s.ingest_ok(e).await;
+    s.seed(e).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while s.row_count("notifications").await > 0 {
         assert!(std::time::Instant::now() < deadline, "purge task did not run");

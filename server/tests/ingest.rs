@@ -300,3 +300,32 @@ async fn links_are_stored_normalized() {
         assert_eq!(items[0]["link"], stored, "{sent}");
     }
 }
+
+/// Dates are real instants, and an event already past its tab's retention
+/// (stored, but never shown) is refused naming `occurred_at`.
+#[tokio::test]
+async fn dates_are_real_and_within_retention() {
+    let s = TestServer::start().await;
+    let mut reminder = event("d-1", "reminder.due", "u-1", &["u-2"]);
+    reminder["args"]["due_at"] = json!("2026-99-99T99:99:99Z");
+    let (status, answer) = s.ingest(reminder).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("args.due_at")));
+    assert_eq!(answer["error"]["code"], "invalid_value");
+    let mut reminder = event("d-2", "reminder.due", "u-1", &["u-2"]);
+    reminder["args"]["due_at"] = json!("2026-02-30T10:00:00Z");
+    assert_eq!(s.ingest(reminder).await.0, StatusCode::UNPROCESSABLE_ENTITY, "no 30 February");
+
+    for (id, kind, days) in [("old-inbox", "conversation.assigned", 7.5), ("old-general", "mention", 91.0)] {
+        let mut e = event(id, kind, "u-1", &["u-2"]);
+        e["occurred_at"] = json!(days_ago(days));
+        let (status, answer) = s.ingest(e).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!((answer["error"]["code"].as_str(), answer["error"]["field"].as_str()), (Some("invalid_value"), Some("occurred_at")));
+    }
+    // Just inside: stored and listed.
+    let mut e = event("fresh-inbox", "conversation.assigned", "u-1", &["u-2"]);
+    e["occurred_at"] = json!(days_ago(6.9));
+    s.ingest_ok(e).await;
+    assert_eq!(s.row_count("notifications").await, 1);
+    assert_eq!(s.list_all("u-2", "tab=inbox").await.len(), 1);
+}

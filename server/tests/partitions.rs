@@ -70,7 +70,7 @@ async fn expired_weeks_are_dropped_whole_and_live_weeks_purged_per_tab() {
     let store = &s.running.state.store;
     s.ingest_ok(at("g-80", "mention", 80.0)).await;
     s.ingest_ok(at("g-10", "mention", 10.0)).await;
-    s.ingest_ok(at("i-10", "conversation.assigned", 10.0)).await;
+    s.seed(at("i-10", "conversation.assigned", 10.0)).await;
     s.ingest_ok(at("i-1", "conversation.assigned", 1.0)).await;
     let old_week = home_of(&db, "g-80").await.unwrap();
 
