@@ -1,4 +1,6 @@
-//! Who is calling: a user (HS256 JWT) or a producer (the service token).
+//! Who is calling: a user (a JWT: HS256 with the server's secret, or RS256 /
+//! ES256 verified with a public key the host's identity provider publishes)
+//! or a producer (the service token).
 //!
 //! Missing, invalid or expired credentials are `401`; a valid credential of
 //! the wrong kind (a user token on `/v1/events`, the service token on a user
@@ -21,33 +23,112 @@ pub struct Claims {
     pub exp: u64,
 }
 
+/// A public key user tokens may be signed with, by its `kid`.
+#[derive(Clone)]
+pub struct PublicKey {
+    pub kid: String,
+    algorithm: Algorithm,
+    key: DecodingKey,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PublicKey({}, {:?})", self.kid, self.algorithm)
+    }
+}
+
+impl PublicKey {
+    /// `kid=path/to/key.pem`, or a path alone (its `kid` is the file name
+    /// without `.pem`). An RSA key verifies RS256, a P-256 key ES256.
+    pub fn read(entry: &str) -> anyhow::Result<PublicKey> {
+        let (kid, path) = match entry.split_once('=') {
+            Some((kid, path)) => (kid.trim().to_owned(), std::path::PathBuf::from(path.trim())),
+            None => {
+                let path = std::path::PathBuf::from(entry);
+                let kid = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                (kid, path)
+            }
+        };
+        let pem = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let (algorithm, key) = match DecodingKey::from_rsa_pem(&pem) {
+            Ok(key) => (Algorithm::RS256, key),
+            Err(_) => match DecodingKey::from_ec_pem(&pem) {
+                Ok(key) => (Algorithm::ES256, key),
+                Err(_) => anyhow::bail!("{}: not an RSA or EC public key in PEM", path.display()),
+            },
+        };
+        if kid.is_empty() {
+            anyhow::bail!("{}: a key needs a kid", path.display());
+        }
+        Ok(PublicKey { kid, algorithm, key })
+    }
+}
+
+/// What user tokens must carry (`aud`, `iss`: checked only when set) and
+/// the public keys that may sign them besides the HS256 secret.
+#[derive(Clone, Debug, Default)]
+pub struct TokenSettings {
+    pub audience: Option<String>,
+    pub issuer: Option<String>,
+    pub public_keys: Vec<PublicKey>,
+}
+
 #[derive(Clone)]
 pub struct Auth(Arc<AuthInner>);
 
 struct AuthInner {
     decoding: DecodingKey,
     encoding: EncodingKey,
-    validation: Validation,
+    settings: TokenSettings,
     service_token: String,
 }
 
 impl Auth {
     pub fn new(jwt_secret: &str, service_token: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        // Expiry is exact: a host refreshes tokens on `bell-auth-expired`.
-        validation.leeway = 0;
+        Auth::with(jwt_secret, service_token, TokenSettings::default())
+    }
+
+    pub fn with(jwt_secret: &str, service_token: &str, settings: TokenSettings) -> Self {
         Auth(Arc::new(AuthInner {
             decoding: DecodingKey::from_secret(jwt_secret.as_bytes()),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
-            validation,
+            settings,
             service_token: service_token.to_owned(),
         }))
     }
 
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        let settings = &self.0.settings;
+        let mut required = vec!["exp", "sub"];
+        required.extend(settings.audience.as_ref().map(|_| "aud"));
+        required.extend(settings.issuer.as_ref().map(|_| "iss"));
+        validation.set_required_spec_claims(&required);
+        // Expiry is exact: a host refreshes tokens on `bell-auth-expired`.
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        match &settings.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        if let Some(iss) = &settings.issuer {
+            validation.set_issuer(&[iss]);
+        }
+        validation
+    }
+
     /// The user id of a valid token.
     pub fn user_of(&self, token: &str) -> Option<String> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.0.decoding, &self.0.validation).ok()?;
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let key = match header.alg {
+            Algorithm::HS256 => &self.0.decoding,
+            alg @ (Algorithm::RS256 | Algorithm::ES256) => {
+                let kid = header.kid.as_deref()?;
+                &self.0.settings.public_keys.iter().find(|k| k.kid == kid && k.algorithm == alg)?.key
+            }
+            _ => return None,
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation(header.alg)).ok()?;
         let sub = data.claims.sub;
         // (No database stores a NUL character: such a user cannot exist.)
         (!sub.is_empty() && !sub.contains('\0')).then_some(sub)

@@ -13,6 +13,8 @@ pub struct Config {
     /// PostgreSQL pool size and wait (SQLite has one writer and fixed readers).
     pub database_pool: crate::store::PoolSettings,
     pub jwt_secret: String,
+    /// What user tokens must say and what may verify them (beside the secret).
+    pub tokens: crate::auth::TokenSettings,
     pub service_token: String,
     /// Hosts an absolute https link may point to (lower-case).
     pub allowed_link_hosts: Vec<String>,
@@ -86,6 +88,15 @@ impl Config {
                 acquire_timeout: positive_secs("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", 5)?,
             },
             jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
+            tokens: crate::auth::TokenSettings {
+                audience: get("BELL_JWT_AUDIENCE"),
+                issuer: get("BELL_JWT_ISSUER"),
+                public_keys: list("BELL_JWT_PUBLIC_KEYS")
+                    .iter()
+                    .map(|entry| crate::auth::PublicKey::read(entry))
+                    .collect::<anyhow::Result<_>>()
+                    .context("BELL_JWT_PUBLIC_KEYS")?,
+            },
             service_token: secret("BELL_SERVICE_TOKEN", DEMO_SERVICE_TOKEN)?,
             allowed_link_hosts: list("BELL_ALLOWED_LINK_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             presence_ttl: secs("BELL_PRESENCE_TTL_SECS", 60)?,

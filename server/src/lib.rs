@@ -62,7 +62,7 @@ impl FromRef<AppState> for Auth {
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url, config.database_pool).await?;
-        let auth = Auth::new(&config.jwt_secret, &config.service_token);
+        let auth = Auth::with(&config.jwt_secret, &config.service_token, config.tokens.clone());
         let hub = hub::Hub::new();
         if store.backend() == store::Backend::Postgres {
             bus::connect(&config.database_url, &hub).await?;

@@ -320,7 +320,10 @@ async fn dates_are_real_and_within_retention() {
         e["occurred_at"] = json!(days_ago(days));
         let (status, answer) = s.ingest(e).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-        assert_eq!((answer["error"]["code"].as_str(), answer["error"]["field"].as_str()), (Some("invalid_value"), Some("occurred_at")));
+        assert_eq!(
+            (answer["error"]["code"].as_str(), answer["error"]["field"].as_str()),
+            (Some("invalid_value"), Some("occurred_at"))
+        );
     }
     // Just inside: stored and listed.
     let mut e = event("fresh-inbox", "conversation.assigned", "u-1", &["u-2"]);
