@@ -33,6 +33,8 @@ pub struct Config {
     pub push_backoff: Duration,
     /// How often an idle stream sends a comment, so proxies keep it open.
     pub stream_keep_alive: Duration,
+    /// Streams one user may hold per process; a new one closes the oldest.
+    pub max_streams_per_user: usize,
     pub demo: bool,
 }
 
@@ -108,6 +110,14 @@ impl Config {
             fcm_endpoint: get("BELL_FCM_ENDPOINT").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
             push_backoff: Duration::from_secs(1),
             stream_keep_alive: positive_secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
+            max_streams_per_user: match get("BELL_MAX_STREAMS_PER_USER") {
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("BELL_MAX_STREAMS_PER_USER: {v:?} is not a positive number"))?,
+                None => crate::hub::MAX_STREAMS_PER_USER,
+            },
             demo,
         })
     }
@@ -146,6 +156,12 @@ mod tests {
         for bad in ["0", "-3", "many"] {
             let err = with(("BELL_DATABASE_MAX_CONNECTIONS", bad.to_owned().leak())).unwrap_err();
             assert!(err.to_string().contains("BELL_DATABASE_MAX_CONNECTIONS"), "{err}");
+        }
+        assert_eq!(with(("BELL_MAX_STREAMS_PER_USER", "4")).unwrap().max_streams_per_user, 4);
+        assert_eq!(with(("BELL_TOKEN_UNUSED", "x")).unwrap().max_streams_per_user, crate::hub::MAX_STREAMS_PER_USER);
+        for bad in ["0", "lots"] {
+            let err = with(("BELL_MAX_STREAMS_PER_USER", bad.to_owned().leak())).unwrap_err();
+            assert!(err.to_string().contains("BELL_MAX_STREAMS_PER_USER"), "{err}");
         }
         let err = with(("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", "soon")).unwrap_err();
         assert!(format!("{err:#}").contains("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"), "{err:#}");

@@ -7,6 +7,11 @@
 //! one pending wake-up, however many arrived); pop-ups queue per stream and
 //! are dropped, not delayed, when a stream is too far behind to take them.
 //!
+//! A user holds at most `max_streams_per_user` streams in a process
+//! (`BELL_MAX_STREAMS_PER_USER`): a new one closes the oldest, so a newly
+//! opened tab always works and one user's thousand tabs cannot make every
+//! event cost a thousand store reads.
+//!
 //! With PostgreSQL, several server processes share the database; `bus.rs`
 //! forwards what this hub is told to the others and back. On shutdown the
 //! hub closes every stream, so the server can drain.
@@ -25,10 +30,17 @@ struct Subscriber {
     device: Option<Arc<str>>,
     wake: Arc<Notify>,
     popups: mpsc::Sender<Arc<str>>,
+    /// Told when a newer stream of the user takes its place.
+    evict: Arc<Notify>,
 }
 
+/// Streams one user may hold in a process unless configured otherwise.
+pub const MAX_STREAMS_PER_USER: usize = 16;
+
 struct Inner {
+    /// Each user's streams, oldest first.
     users: Mutex<HashMap<Arc<str>, Vec<Subscriber>>>,
+    max_streams_per_user: usize,
     next_id: AtomicU64,
     /// To the other server processes, when there are any (`bus.rs`).
     remote: OnceLock<mpsc::UnboundedSender<Remote>>,
@@ -47,18 +59,19 @@ pub struct Hub(Arc<Inner>);
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub(Arc::new(Inner {
-            users: Mutex::default(),
-            next_id: AtomicU64::new(0),
-            remote: OnceLock::new(),
-            closing: watch::channel(false).0,
-        }))
+        Hub::with_max_streams_per_user(MAX_STREAMS_PER_USER)
     }
 }
 
 impl Hub {
-    pub fn new() -> Hub {
-        Hub::default()
+    pub fn with_max_streams_per_user(max: usize) -> Hub {
+        Hub(Arc::new(Inner {
+            users: Mutex::default(),
+            max_streams_per_user: max.max(1),
+            next_id: AtomicU64::new(0),
+            remote: OnceLock::new(),
+            closing: watch::channel(false).0,
+        }))
     }
 
     /// Sends what this hub is told to the other processes too.
@@ -120,10 +133,21 @@ impl Hub {
         let wake = Arc::new(Notify::new());
         let (popups, popup_rx) = mpsc::channel(POPUP_QUEUE);
         let user: Arc<str> = Arc::from(user);
-        let subscriber = Subscriber { id, device: device.map(Arc::from), wake: wake.clone(), popups };
-        self.0.users.lock().expect("hub lock").entry(user.clone()).or_default().push(subscriber);
+        let evict = Arc::new(Notify::new());
+        let subscriber =
+            Subscriber { id, device: device.map(Arc::from), wake: wake.clone(), popups, evict: evict.clone() };
+        {
+            let mut users = self.0.users.lock().expect("hub lock");
+            let streams = users.entry(user.clone()).or_default();
+            while streams.len() >= self.0.max_streams_per_user {
+                let oldest = streams.remove(0);
+                oldest.evict.notify_one();
+                tracing::info!(user = &*user, "a stream closed: the user opened more than the limit");
+            }
+            streams.push(subscriber);
+        }
         let closing = self.0.closing.subscribe();
-        Subscription { hub: self.clone(), user, id, wake, popups: popup_rx, closing }
+        Subscription { hub: self.clone(), user, id, wake, popups: popup_rx, closing, evicted: evict }
     }
 
     /// Open subscriptions (for tests and metrics).
@@ -154,6 +178,7 @@ pub struct Subscription {
     wake: Arc<Notify>,
     popups: mpsc::Receiver<Arc<str>>,
     closing: watch::Receiver<bool>,
+    evicted: Arc<Notify>,
 }
 
 impl Subscription {
@@ -161,6 +186,7 @@ impl Subscription {
         tokio::select! {
             biased;
             _ = self.closing.wait_for(|closing| *closing) => Signal::Closed,
+            () = self.evicted.notified() => Signal::Closed,
             Some(payload) = self.popups.recv() => Signal::Popup(payload),
             () = self.wake.notified() => Signal::Wake,
         }
@@ -190,7 +216,7 @@ mod tests {
 
     #[tokio::test]
     async fn wakes_only_the_users_streams_and_coalesces() {
-        let hub = Hub::new();
+        let hub = Hub::default();
         let mut a = hub.subscribe("a", None);
         let mut b = hub.subscribe("b", None);
         hub.wake("a");
@@ -202,7 +228,7 @@ mod tests {
 
     #[tokio::test]
     async fn popups_reach_only_their_device_and_leave_on_drop() {
-        let hub = Hub::new();
+        let hub = Hub::default();
         let mut phone = hub.subscribe("a", Some("d1"));
         let mut other = hub.subscribe("a", Some("d2"));
         hub.popup("a", "d1", "{}".into());
@@ -215,8 +241,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_new_stream_beyond_the_limit_closes_the_users_oldest() {
+        let hub = Hub::with_max_streams_per_user(2);
+        let mut first = hub.subscribe("a", None);
+        let mut second = hub.subscribe("a", None);
+        let mut other_user = hub.subscribe("b", None);
+        let mut third = hub.subscribe("a", None);
+        assert!(matches!(next(&mut first).await, Some(Signal::Closed)), "the oldest closes");
+        assert_eq!(hub.subscribers(), 3);
+        hub.wake("a");
+        assert!(matches!(next(&mut second).await, Some(Signal::Wake)));
+        assert!(matches!(next(&mut third).await, Some(Signal::Wake)));
+        assert!(next(&mut other_user).await.is_none(), "another user's streams are untouched");
+        drop(first);
+        assert_eq!(hub.subscribers(), 3, "the closed one had left already");
+    }
+
+    #[tokio::test]
     async fn forwards_to_other_processes_and_closes_streams() {
-        let hub = Hub::new();
+        let hub = Hub::default();
         let (tx, mut rx) = mpsc::unbounded_channel();
         hub.forward_to(tx);
         let mut a = hub.subscribe("a", None);

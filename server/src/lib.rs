@@ -63,7 +63,7 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
         let store = Store::open(&config.database_url, config.database_pool).await?;
         let auth = Auth::with(&config.jwt_secret, &config.service_token, config.tokens.clone());
-        let hub = hub::Hub::new();
+        let hub = hub::Hub::with_max_streams_per_user(config.max_streams_per_user);
         if store.backend() == store::Backend::Postgres {
             bus::connect(&config.database_url, &hub).await?;
         }

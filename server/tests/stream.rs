@@ -162,3 +162,30 @@ async fn a_last_event_id_ahead_of_the_newest_is_clamped() {
     assert!(read.is_null() || read.is_object());
     assert_eq!(stream.next_of("read").await.data["scope"], "ids");
 }
+
+/// A user's streams beyond `BELL_MAX_STREAMS_PER_USER` close the oldest: a
+/// newly opened tab always works, and the others keep receiving.
+#[tokio::test]
+async fn a_users_streams_are_capped_and_the_oldest_closes() {
+    let s = TestServer::start_with(|c| c.max_streams_per_user = 2).await;
+    let mut oldest = Stream::open(&s, "u-2", None).await;
+    assert_eq!(oldest.next().await.event, "counts");
+    let mut second = Stream::open(&s, "u-2", None).await;
+    let mut other_user = Stream::open(&s, "u-3", None).await;
+    let mut newest = Stream::open(&s, "u-2", None).await;
+    // The oldest ends (its body finishes); nothing else does.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match oldest.response.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the oldest stream was closed");
+    s.ingest_ok(event("cap-1", "mention", "u-1", &["u-2", "u-3"])).await;
+    assert_eq!(second.next_of("notification").await.data["kind"], "mention");
+    assert_eq!(newest.next_of("notification").await.data["kind"], "mention");
+    assert_eq!(other_user.next_of("notification").await.data["kind"], "mention");
+}
