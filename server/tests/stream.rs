@@ -175,12 +175,7 @@ async fn a_users_streams_are_capped_and_the_oldest_closes() {
     let mut newest = Stream::open(&s, "u-2", None).await;
     // The oldest ends (its body finishes); nothing else does.
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match oldest.response.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = oldest.response.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the oldest stream was closed");
