@@ -34,12 +34,25 @@ impl<S: Send + Sync, T: Limited, const ANY_TYPE: bool> FromRequest<S> for Body<T
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
             StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(T::LIMIT),
+            _ if timed_out(&rejection) => AppError::BodyTimeout,
             _ => AppError::BadRequest(rejection.body_text()),
         })?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
         parse(&value).map(Body)
     }
+}
+
+/// Whether the body stopped because it came slower than the body timeout.
+fn timed_out(rejection: &axum::extract::rejection::BytesRejection) -> bool {
+    let mut error: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = error {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        error = e.source();
+    }
+    false
 }
 
 /// `Content-Type: application/json` (or another `+json` type), any parameters.

@@ -35,6 +35,13 @@ pub struct Config {
     pub stream_keep_alive: Duration,
     /// Streams one user may hold per process; a new one closes the oldest.
     pub max_streams_per_user: usize,
+    /// How long a client may take to send a request's headers, and how long
+    /// a keep-alive connection may sit idle.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_read_timeout: Duration,
+    /// Open connections at most (also kept under the open-file limit).
+    pub max_connections: usize,
     pub demo: bool,
 }
 
@@ -110,6 +117,16 @@ impl Config {
             fcm_endpoint: get("BELL_FCM_ENDPOINT").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
             push_backoff: Duration::from_secs(1),
             stream_keep_alive: positive_secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
+            header_read_timeout: positive_secs("BELL_HEADER_READ_TIMEOUT_SECS", 15)?,
+            body_read_timeout: positive_secs("BELL_BODY_READ_TIMEOUT_SECS", 30)?,
+            max_connections: match get("BELL_MAX_CONNECTIONS") {
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("BELL_MAX_CONNECTIONS: {v:?} is not a positive number"))?,
+                None => 20_000,
+            },
             max_streams_per_user: match get("BELL_MAX_STREAMS_PER_USER") {
                 Some(v) => v
                     .parse()

@@ -25,6 +25,8 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("the body must be JSON (`Content-Type: application/json`)")]
     UnsupportedMediaType,
+    #[error("the body came slower than the body timeout (`BELL_BODY_READ_TIMEOUT_SECS`)")]
+    BodyTimeout,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -50,6 +52,7 @@ impl AppError {
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            AppError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -21,6 +21,7 @@ pub mod push;
 pub mod retention;
 pub mod routes;
 pub mod routing;
+pub mod serve;
 pub mod sql;
 pub mod store;
 pub mod stream;
@@ -94,6 +95,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let widget = ServeDir::new(&state.config.widget_dir);
     let cors = cors(&state.config.allowed_origins);
+    let body_timeout = state.config.body_read_timeout;
     let demo = state.config.demo.then(|| demo::routes().with_state(state.clone()));
     let mut router = routes::router(state);
     if let Some(demo) = demo {
@@ -114,6 +116,8 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // A body that trickles in slower than this is cut off (408).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -148,6 +152,10 @@ pub async fn start(
     let purge =
         tokio::spawn(retention::run(state.store.clone(), state.config.purge_interval, state.config.purge_batch));
     let router = app(state.clone());
+    let limits = serve::Limits {
+        header_read_timeout: state.config.header_read_timeout,
+        max_connections: serve::connections_that_fit(state.config.max_connections),
+    };
     let (hub, store) = (state.hub.clone(), state.store.clone());
     let task = tokio::spawn(async move {
         // On shutdown: stop accepting, end every stream (clients reconnect
@@ -157,10 +165,7 @@ pub async fn start(
             tracing::info!("shutting down: draining requests and streams");
             hub.close();
         };
-        // `into_make_service` resolves the route table once; serving the
-        // `Router` itself rebuilds it for every connection (measured: ~30 KB
-        // per open stream, docs/BENCHMARKS.md).
-        let served = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown).await;
+        let served = serve::serve(listener, router, limits, shutdown).await;
         purge.abort();
         store.close().await;
         served

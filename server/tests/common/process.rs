@@ -21,7 +21,19 @@ impl ServerProcess {
 
     /// The same on a given port (a restarted instance keeps its address).
     pub async fn spawn_on(port: u16, database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_bell-server"))
+        Self::start(Command::new(env!("CARGO_BIN_EXE_bell-server")), port, database_url, env).await
+    }
+
+    /// The binary allowed only `fds` open files (soft and hard limit).
+    pub async fn spawn_with_fd_limit(database_url: &str, env: &[(&str, &str)], fds: u32) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut shell = Command::new("sh");
+        shell.arg("-c").arg(format!("ulimit -n {fds} && exec \"$0\"")).arg(env!("CARGO_BIN_EXE_bell-server"));
+        Self::start(shell, port, database_url, env).await
+    }
+
+    async fn start(mut command: Command, port: u16, database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        let child = command
             .env("BELL_LISTEN", format!("127.0.0.1:{port}"))
             .env("BELL_JWT_SECRET", JWT_SECRET)
             .env("BELL_SERVICE_TOKEN", SERVICE_TOKEN)
