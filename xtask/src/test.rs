@@ -1,5 +1,7 @@
 //! `cargo xtask test`: every test there is, as CI runs it.
 
+use std::process::Command;
+
 use crate::tools::{Result, build_widget, cargo, root, sh, tool};
 
 pub fn run(args: &[String]) -> Result {
@@ -42,6 +44,10 @@ pub fn run(args: &[String]) -> Result {
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
         .env("PATH", crate::tools::tool_path()))?;
     sh(cargo().args(["build", "-p", "bell-server"]))?;
+    // The OpenAPI document against the real server: every status each
+    // route answers is documented, and nothing it accepts or answers
+    // contradicts the document.
+    sh(Command::new(crate::tools::schemathesis_python()?).arg("tests/schemathesis/run.py"))?;
     let mut files: Vec<String> = std::fs::read_dir(root().join("tests/browser"))
         .map_err(|e| format!("tests/browser: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))

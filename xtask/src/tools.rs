@@ -106,6 +106,24 @@ pub fn ensure_widget_tools() -> Result {
     Ok(())
 }
 
+/// The schemathesis version the API tests run (from PyPI, into tools/venv).
+pub const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// A Python with schemathesis, in the project's tools folder; installed when missing.
+pub fn schemathesis_python() -> Result<PathBuf> {
+    let venv = root().join("tools/venv");
+    let python = venv.join("bin/python");
+    let installed = output(Command::new(&python).args(["-m", "pip", "show", "schemathesis"]))
+        .is_some_and(|info| info.lines().any(|l| l == format!("Version: {}", &SCHEMATHESIS[14..])));
+    if !installed {
+        if !python.exists() {
+            sh(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+        sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", SCHEMATHESIS]))?;
+    }
+    Ok(python)
+}
+
 /// Installs Debian packages.
 pub fn apt_install(packages: &[&str]) -> Result {
     sh(Command::new("apt-get").arg("update"))?;
