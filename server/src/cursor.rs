@@ -1,4 +1,4 @@
-//! Opaque page cursors.
+//! Page cursors (sealed before they leave the server: `seal.rs`).
 //!
 //! A cursor holds the `(created_at, id)` of the last item shown and the
 //! highest id that existed when the first page was read. Later pages continue
@@ -9,6 +9,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::seal::Seal;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: i64,
@@ -17,12 +19,33 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The cursor as a client gets it.
+    pub fn seal(&self, seal: &Seal) -> String {
+        seal.seal(&self.text())
+    }
+
+    /// A cursor a client sent back: sealed, or (from before sealing) plain.
+    pub fn open(s: &str, seal: &Seal) -> Option<Cursor> {
+        match seal.open(s) {
+            Some(text) => Cursor::from_text(&text),
+            None => Cursor::decode(s),
+        }
+    }
+
+    fn text(&self) -> String {
+        format!("v1.{}.{}.{}", self.created_at, self.id, self.snapshot)
+    }
+
+    /// The unsealed form of before.
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1.{}.{}.{}", self.created_at, self.id, self.snapshot))
+        URL_SAFE_NO_PAD.encode(self.text())
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        Cursor::from_text(&String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?)
+    }
+
+    fn from_text(raw: &str) -> Option<Cursor> {
         let mut parts = raw.strip_prefix("v1.")?.split('.');
         let mut next = || parts.next()?.parse::<i64>().ok();
         let cursor = Cursor { created_at: next()?, id: next()?, snapshot: next()? };
@@ -41,5 +64,11 @@ mod tests {
         assert_eq!(Cursor::decode("not a cursor"), None);
         assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v1.1.2")), None);
         assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v1.1.5.3")), None);
+        let seal = Seal::new("k");
+        let sealed = c.seal(&seal);
+        assert_eq!(Cursor::open(&sealed, &seal), Some(c));
+        assert!(!String::from_utf8_lossy(&URL_SAFE_NO_PAD.decode(&sealed).unwrap()).contains("99"));
+        assert_eq!(Cursor::open(&c.encode(), &seal), Some(c), "a cursor from before sealing");
+        assert_eq!(Cursor::open(&sealed, &Seal::new("other")), None);
     }
 }

@@ -96,7 +96,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             now,
         )
         .await?;
-    if counts.total == 0 && page.items.is_empty() {
+    if counts.total == 0 && page.0.is_empty() {
         state.store.load_rows(&rows).await?;
     }
     Ok(())

@@ -21,6 +21,7 @@ pub mod push;
 pub mod retention;
 pub mod routes;
 pub mod routing;
+pub mod seal;
 pub mod serve;
 pub mod sql;
 pub mod store;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub hub: hub::Hub,
     /// Routes new notifications to devices, beside the requests.
     pub deliveries: delivery::Deliveries,
+    /// Seals stream ids and page cursors.
+    pub seal: seal::Seal,
 }
 
 impl FromRef<AppState> for Auth {
@@ -86,7 +89,8 @@ impl AppState {
             None => false,
         };
         let deliveries = delivery::Deliveries::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
-        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries })
+        let seal = seal::Seal::new(&config.jwt_secret);
+        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal })
     }
 }
 

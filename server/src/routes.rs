@@ -135,7 +135,7 @@ fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error
     }
 }
 
-fn parse_list_query(raw: Option<&str>) -> AppResult<ListQuery> {
+fn parse_list_query(raw: Option<&str>, seal: &crate::seal::Seal) -> AppResult<ListQuery> {
     let p: ListParams = crate::body::parse_query(raw)?;
     if let Some(c) = p.category.filter(|c| !p.tab.has_category(*c)) {
         let names: Vec<_> = p.tab.categories().iter().map(|c| c.as_str()).collect();
@@ -145,7 +145,7 @@ fn parse_list_query(raw: Option<&str>) -> AppResult<ListQuery> {
     }
     let after = match p.cursor {
         None => None,
-        Some(c) => Some(Cursor::decode(&c).ok_or_else(|| {
+        Some(c) => Some(Cursor::open(&c, seal).ok_or_else(|| {
             AppError::field("invalid_cursor", "cursor", "`cursor` must be a `next_cursor` this server returned")
         })?),
     };
@@ -174,8 +174,9 @@ async fn list_notifications(
     User(user): User,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<Page>> {
-    let query = parse_list_query(raw.as_deref())?;
-    Ok(Json(state.store.page(&user, &query, now_ms()).await?))
+    let query = parse_list_query(raw.as_deref(), &state.seal)?;
+    let (items, next) = state.store.page(&user, &query, now_ms()).await?;
+    Ok(Json(Page { items, next_cursor: next.map(|c| c.seal(&state.seal)) }))
 }
 
 /// Unread counts of every tab and category (zeros included).
@@ -276,12 +277,16 @@ async fn stream(
     // would stop `EventSource` from ever reconnecting.
     let from_query = query_param(raw.as_deref(), "last_event_id");
     let device = query_param(raw.as_deref(), "device_id");
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok().map(str::to_owned))
-        .or(from_query)
-        .and_then(|v| StreamPosition::decode(&v));
+    let resume =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok().map(str::to_owned)).or(from_query).and_then(|v| {
+            match state.seal.open(&v) {
+                Some(plain) => StreamPosition::decode(&plain),
+                // An id from before sealing (a client connected across the upgrade).
+                None => StreamPosition::decode(&v),
+            }
+        });
     let events = crate::stream::open(
+        state.seal.clone(),
         state.store.clone(),
         state.hub.clone(),
         user,

@@ -15,12 +15,14 @@ use futures::stream::{self, Stream, StreamExt};
 
 use crate::clock::now_ms;
 use crate::hub::{Hub, Signal, Subscription};
+use crate::seal::Seal;
 use crate::store::Store;
 
 /// Most items of each kind sent per wake-up; more follow without waiting.
 const BATCH: u32 = 200;
 
 struct Connection {
+    seal: Seal,
     store: Store,
     user: String,
     position: StreamPosition,
@@ -31,13 +33,19 @@ struct Connection {
 }
 
 impl Connection {
+    /// The position as the client sees it: sealed.
+    fn id(&self) -> String {
+        self.seal.seal(&self.position.encode())
+    }
+
     async fn next_events(&mut self) -> Option<Vec<Event>> {
         loop {
             if !self.read_now {
                 match self.wakes.next().await {
                     Signal::Wake => {}
                     Signal::Popup(payload) => {
-                        let popup = Event::default().event("popup").id(self.position.encode()).data(&*payload);
+                        let id = self.id();
+                        let popup = Event::default().event("popup").id(id).data(&*payload);
                         return Some(vec![popup]);
                     }
                     Signal::Closed => return None,
@@ -63,31 +71,28 @@ impl Connection {
             let mut events = Vec::with_capacity(notifications.len() + changes.len() + 1);
             for n in notifications {
                 self.position.notification = n.id.parse().unwrap_or(self.position.notification);
-                events.push(event("notification", self.position, &n));
+                events.push(event("notification", self.id(), &n));
             }
             for (id, change) in changes {
                 self.position.read = id;
-                events.push(event("read", self.position, &change));
+                events.push(event("read", self.id(), &change));
             }
             // Counts after every change, so a badge needs nothing else.
             if let Ok(counts) = self.store.unread_counts(&self.user, now).await {
-                events.push(event("counts", self.position, &counts));
+                events.push(event("counts", self.id(), &counts));
             }
             return Some(events);
         }
     }
 }
 
-fn event(name: &str, position: StreamPosition, data: &impl serde::Serialize) -> Event {
-    Event::default()
-        .event(name)
-        .id(position.encode())
-        .json_data(data)
-        .unwrap_or_else(|_| Event::default().event(name).id(position.encode()))
+fn event(name: &str, id: String, data: &impl serde::Serialize) -> Event {
+    Event::default().event(name).id(id.clone()).json_data(data).unwrap_or_else(|_| Event::default().event(name).id(id))
 }
 
 /// The event stream of `user`, from `resume` (a `Last-Event-ID`) or from now.
 pub async fn open(
+    seal: Seal,
     store: Store,
     hub: Hub,
     user: String,
@@ -104,7 +109,7 @@ pub async fn open(
         Some(p) => StreamPosition { notification: p.notification.min(head.notification), read: p.read.min(head.read) },
         None => head,
     };
-    let connection = Connection { store, user, position, wakes, read_now: true, started: false };
+    let connection = Connection { seal, store, user, position, wakes, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);

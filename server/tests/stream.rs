@@ -25,7 +25,10 @@ async fn new_notifications_read_changes_and_counts_arrive_live() {
     assert!(n.data["read_at"].is_null());
     let counts = stream.next().await;
     assert_eq!((counts.event.as_str(), &counts.data["total"]), ("counts", &json!(1)));
-    assert_eq!(counts.id, n.id);
+    // The same position (ids are sealed, each with a nonce of its own).
+    let seal = bell_server::seal::Seal::new(JWT_SECRET);
+    assert_eq!(seal.open(&counts.id), seal.open(&n.id));
+    assert!(seal.open(&n.id).is_some_and(|p| p.starts_with('n')));
 
     let id = n.data["id"].as_str().unwrap();
     s.post_as("u-2", &format!("/v1/notifications/{id}/read"), None).await;
@@ -183,4 +186,46 @@ async fn a_users_streams_are_capped_and_the_oldest_closes() {
     assert_eq!(second.next_of("notification").await.data["kind"], "mention");
     assert_eq!(newest.next_of("notification").await.data["kind"], "mention");
     assert_eq!(other_user.next_of("notification").await.data["kind"], "mention");
+}
+
+/// Stream ids and page cursors tell a user nothing about other users'
+/// notifications: they are sealed, and what the user sends back still
+/// resumes and pages exactly.
+#[tokio::test]
+async fn stream_ids_and_cursors_reveal_no_ones_activity() {
+    let s = TestServer::start().await;
+    for i in 0..30 {
+        s.ingest_ok(event(&format!("others-{i}"), "mention", "u-1", &["u-other"])).await;
+    }
+    let mut stream = Stream::open(&s, "u-new", None).await;
+    let first = stream.next().await;
+    // Sealed: not `n<id>.r<id>`, and only the server's key opens it.
+    assert!(!first.id.contains('.'), "{}", first.id);
+    assert!(bell_server::seal::Seal::new(JWT_SECRET).open(&first.id).is_some_and(|p| p.starts_with('n')));
+    assert_eq!(bell_server::seal::Seal::new("another secret").open(&first.id), None);
+    // Someone else's news moves nothing this user can read...
+    s.ingest_ok(event("others-more", "mention", "u-1", &["u-other"])).await;
+    // ...and this user's own ids still resume exactly.
+    s.ingest_ok(event("mine-1", "mention", "u-1", &["u-new"])).await;
+    let mine = stream.next_of("notification").await;
+    drop(stream);
+    s.ingest_ok(event("mine-2", "deal.assigned", "u-1", &["u-new"])).await;
+    let mut resumed = Stream::open(&s, "u-new", Some(&mine.id)).await;
+    assert_eq!(resumed.next_of("notification").await.data["kind"], "deal.assigned", "resumed after mine-1");
+    // A forged or altered id starts afresh rather than replaying.
+    let mut forged = Stream::open(&s, "u-new", Some(&format!("{}x", &mine.id[..mine.id.len() - 1]))).await;
+    assert_eq!(forged.next().await.event, "counts");
+
+    // Cursors: opaque, and paging stays exact.
+    for i in 0..5 {
+        s.ingest_ok(event(&format!("page-{i}"), "mention", "u-1", &["u-pager"])).await;
+    }
+    let (_, page) = s.get_as("u-pager", "/v1/notifications?tab=general&limit=2").await;
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&cursor).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("v1."), "not a readable cursor");
+    assert_eq!(s.list_all("u-pager", "tab=general").await.len(), 5);
+    let (status, _) = s.get_as("u-pager", &format!("/v1/notifications?tab=general&cursor={cursor}x")).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }

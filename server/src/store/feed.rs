@@ -13,8 +13,13 @@ pub struct ListQuery {
 }
 
 impl Store {
-    /// One page of a user's tab, newest first.
-    pub async fn page(&self, user: &str, q: &ListQuery, now: i64) -> anyhow::Result<Page> {
+    /// One page of a user's tab, newest first, and where the next one starts.
+    pub async fn page(
+        &self,
+        user: &str,
+        q: &ListQuery,
+        now: i64,
+    ) -> anyhow::Result<(Vec<Notification>, Option<Cursor>)> {
         // One read transaction: the snapshot id and the rows come from the same state.
         let mut tx = self.read.begin().await?;
         let snapshot = match q.after {
@@ -60,11 +65,11 @@ impl Store {
             last = Some((row.get::<i64, _>("created_at"), row.get::<i64, _>("id")));
             items.push(notification_from_row(row)?);
         }
-        let next_cursor = match (more, last) {
-            (true, Some((created_at, id))) => Some(Cursor { created_at, id, snapshot }.encode()),
+        let next = match (more, last) {
+            (true, Some((created_at, id))) => Some(Cursor { created_at, id, snapshot }),
             _ => None,
         };
-        Ok(Page { items, next_cursor })
+        Ok((items, next))
     }
 
     /// Unread counts of every tab and category, within retention.

@@ -17,9 +17,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use bell_protocol::{
-    Actor, Category, IngestOutcome, Notification, Page, ReadChange, StreamPosition, Tab, UnreadCounts,
-};
+use bell_protocol::{Actor, Category, IngestOutcome, Notification, ReadChange, StreamPosition, Tab, UnreadCounts};
 use serde_json::{Map, Value};
 use sqlx::AnyPool;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
