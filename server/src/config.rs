@@ -67,6 +67,14 @@ impl Config {
                 None => bail!("{name} is not set: the server refuses to start without it (or run with --demo)"),
             }
         };
+        let count = |name: &str, default: usize| -> anyhow::Result<usize> {
+            match get(name) {
+                Some(v) => {
+                    v.parse().ok().filter(|n| *n > 0).with_context(|| format!("{name}: {v:?} is not a positive number"))
+                }
+                None => Ok(default),
+            }
+        };
         let secs = |name: &str, default: u64| -> anyhow::Result<Duration> {
             match get(name) {
                 Some(v) => Ok(Duration::from_secs(v.parse().with_context(|| format!("{name} must be whole seconds"))?)),
@@ -86,14 +94,11 @@ impl Config {
                 .with_context(|| format!("BELL_LISTEN: {listen:?} is not an address such as 127.0.0.1:8080"))?,
             database_url: get("BELL_DATABASE_URL").unwrap_or_else(|| "sqlite://bell.db".into()),
             database_pool: crate::store::PoolSettings {
-                max_connections: match get("BELL_DATABASE_MAX_CONNECTIONS") {
-                    Some(v) => v
-                        .parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .with_context(|| format!("BELL_DATABASE_MAX_CONNECTIONS: {v:?} is not a positive number"))?,
-                    None => crate::store::PoolSettings::default().max_connections,
-                },
+                max_connections: u32::try_from(count(
+                    "BELL_DATABASE_MAX_CONNECTIONS",
+                    crate::store::PoolSettings::default().max_connections as usize,
+                )?)
+                .context("BELL_DATABASE_MAX_CONNECTIONS: too large")?,
                 acquire_timeout: positive_secs("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", 5)?,
             },
             jwt_secret: secret("BELL_JWT_SECRET", DEMO_JWT_SECRET)?,
@@ -119,22 +124,8 @@ impl Config {
             stream_keep_alive: positive_secs("BELL_STREAM_KEEPALIVE_SECS", 15)?,
             header_read_timeout: positive_secs("BELL_HEADER_READ_TIMEOUT_SECS", 15)?,
             body_read_timeout: positive_secs("BELL_BODY_READ_TIMEOUT_SECS", 30)?,
-            max_connections: match get("BELL_MAX_CONNECTIONS") {
-                Some(v) => v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("BELL_MAX_CONNECTIONS: {v:?} is not a positive number"))?,
-                None => 20_000,
-            },
-            max_streams_per_user: match get("BELL_MAX_STREAMS_PER_USER") {
-                Some(v) => v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("BELL_MAX_STREAMS_PER_USER: {v:?} is not a positive number"))?,
-                None => crate::hub::MAX_STREAMS_PER_USER,
-            },
+            max_connections: count("BELL_MAX_CONNECTIONS", 20_000)?,
+            max_streams_per_user: count("BELL_MAX_STREAMS_PER_USER", crate::hub::MAX_STREAMS_PER_USER)?,
             demo,
         })
     }

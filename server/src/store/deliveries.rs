@@ -78,18 +78,4 @@ impl Store {
             .await?;
         Ok(row.is_some())
     }
-
-    /// Forgets routing decisions past the longest retention, in a batch.
-    pub async fn purge_deliveries(&self, now: i64, batch: u32) -> anyhow::Result<u64> {
-        let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
-        let deleted = sqlx::query(
-            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < $1 LIMIT $2)",
-        )
-        .bind(oldest_kept)
-        .bind(i64::from(batch))
-        .execute(&self.write)
-        .await?
-        .rows_affected();
-        Ok(deleted)
-    }
 }

@@ -41,7 +41,7 @@ impl Store {
 /// they hold (`notifications_d<days since 1970>`).
 pub(super) async fn upkeep_partitions(pool: &AnyPool, now: i64) -> anyhow::Result<PartitionUpkeep> {
     let mut done = PartitionUpkeep::default();
-    let oldest_kept = Tab::ALL.iter().map(|t| retention_cutoff(*t, now)).min().unwrap_or(now);
+    let oldest_kept = super::purge::oldest_kept(now);
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PARTITION_UPKEEP).execute(&mut *tx).await?;
     sqlx::query(&format!("SET LOCAL lock_timeout = '{UPKEEP_LOCK_TIMEOUT}'")).execute(&mut *tx).await?;
