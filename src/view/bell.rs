@@ -81,6 +81,8 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, tear
                 return;
             }
             // Shown, placed and focused now, not after the effects have run.
+            // (A `RenderEffect` would not do: in reactive_graph 0.2 only its
+            // first run is synchronous; updates wait like an `Effect`'s.)
             show(&bell_button, &panel, true);
             let selected = Tab::ALL.iter().position(|t| *t == bell.tab.get_untracked()).unwrap_or(0);
             dom::focus(&tabs[selected]);
