@@ -11,30 +11,39 @@ after(async () => { await env.stop(); });
 const at = (iso) => ({ ...event('mention', 'u-time', { entity_type: 'task', entity_name: iso }), occurred_at: iso });
 
 test('sections follow the device’s calendar day and regroup at local midnight', async () => {
-  // 2026-11-26 23:30 in Jakarta (UTC+7) is 16:30 UTC.
-  await env.ingest(at('2026-11-26T10:00:00Z')); // 17:00 Jakarta, Nov 26: Today
-  await env.ingest(at('2026-11-25T20:00:00Z')); // 03:00 Jakarta, Nov 26: Today (in UTC it is still Nov 25)
-  await env.ingest(at('2026-11-25T16:00:00Z')); // 23:00 Jakarta, Nov 25: Older
+  // Yesterday in Jakarta (UTC+7), so that every time is in the past and
+  // inside the retention whenever the test runs.
+  const HOUR = 3_600_000;
+  const local = new Date(Date.now() + 7 * HOUR);
+  const day = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - 7 * HOUR - 24 * HOUR;
+  const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const [evening, night, dayBefore] = [iso(day + 17 * HOUR), iso(day + 3 * HOUR), iso(day - HOUR)];
+  await env.ingest(at(evening)); // 17:00 Jakarta: Today
+  await env.ingest(at(night)); // 03:00 Jakarta: Today (in UTC it is still the day before)
+  await env.ingest(at(dayBefore)); // 23:00 Jakarta the day before: Older
   const context = await env.browser.newContext({ timezoneId: 'Asia/Jakarta' });
   const page = await context.newPage();
-  await page.clock.install({ time: new Date('2026-11-26T16:30:00Z') });
+  await page.clock.install({ time: new Date(day + 23.5 * HOUR) }); // 23:30 Jakarta
   await page.goto(env.bellPage('u-time'));
   await bellButton(page).click();
   const section = (name) => page.getByRole('region', { name });
   const today = section('Today');
   await today.getByRole('listitem').first().waitFor();
   const names = async (s) => (await s.getByRole('link').allTextContents()).map((t) => t.replace(/.* task /, ''));
-  assert.deepEqual(await names(today), ['2026-11-26T10:00:00Z', '2026-11-25T20:00:00Z']);
-  assert.deepEqual(await names(section('Older')), ['2026-11-25T16:00:00Z']);
+  assert.deepEqual(await names(today), [evening, night]);
+  assert.deepEqual(await names(section('Older')), [dayBefore]);
 
   const time = page.locator('qontak-bell time').first();
   assert.equal(await time.textContent(), '6h');
-  assert.match(await time.getAttribute('title'), /Nov 26, 2026, 5:00\sPM/);
+  const full = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' });
+  const spaces = (t) => t.replace(/\s/g, ' ');
+  assert.equal(spaces(await time.getAttribute('title')), spaces(full.format(new Date(evening))));
+  assert.match(spaces(await time.getAttribute('title')), /5:00 PM/);
 
   // Local midnight passes (no reload): everything is Older now.
   await page.clock.runFor(31 * 60_000);
   await page.getByRole('heading', { name: 'Today' }).waitFor({ state: 'detached' });
-  assert.deepEqual(await names(section('Older')), ['2026-11-26T10:00:00Z', '2026-11-25T20:00:00Z', '2026-11-25T16:00:00Z']);
+  assert.deepEqual(await names(section('Older')), [evening, night, dayBefore]);
   assert.equal(await time.textContent(), '7h');
   await context.close();
 });
