@@ -14,12 +14,17 @@ pub fn run(args: &[String]) -> Result {
     // Unit tests (protocol table, catalogs, server modules) and the server's
     // integration tests: real HTTP on loopback, real SQLite files, then a
     // real PostgreSQL server.
+    // (openssl makes the token tests' key pairs.)
+    if !std::path::Path::new("/usr/bin/openssl").exists() {
+        crate::tools::apt_install(&["openssl"])?;
+    }
     sh(cargo().args(["test", "--workspace"]))?;
     // The server's integration suite again, on PostgreSQL (with nginx in
     // front of two instances for the deployment test).
     if !std::path::Path::new("/usr/sbin/nginx").exists() {
         crate::tools::apt_install(&["nginx"])?;
     }
+
     let postgres = crate::postgres::for_tests()?;
     // (`--workspace`: the same feature set as above, so nothing is rebuilt.)
     sh(cargo().args(["test", "--workspace", "--test", "*"]).env("BELL_TEST_POSTGRES_URL", &postgres.url))?;
