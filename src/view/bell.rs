@@ -12,6 +12,9 @@ use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use bell_protocol::Tab;
 
 use super::dom::{self, Teardown};
@@ -39,20 +42,21 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, tear
         });
     }
     let panel: HtmlElement = panel.unchecked_into();
+    let placement = Rc::new(Placement::default());
     {
-        let (button, panel) = (button.clone(), panel.clone());
+        let (button, panel, placement) = (button.clone(), panel.clone(), placement.clone());
         dom::bind(move || {
             let open = bell.open.get();
             dom::set_attr(&button, "aria-expanded", if open { "true" } else { "false" });
-            show(&button, &panel, open);
+            show(&button, &panel, open, &placement);
         });
     }
     // Follow the bell while open: scrolling anything, resizing, zooming.
     for (event, capture) in [("scroll", true), ("resize", false)] {
-        let (button, panel) = (button.clone(), panel.clone());
+        let (button, panel, placement) = (button.clone(), panel.clone(), placement.clone());
         let f = move |_| {
             if bell.open.get_untracked() {
-                place(&button, &panel);
+                place(&button, &panel, placement.wanted.get());
             }
         };
         if capture { teardown.on_capture(&dom::window(), event, f) } else { teardown.on(&dom::window(), event, f) }
@@ -83,7 +87,7 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, tear
             // Shown, placed and focused now, not after the effects have run.
             // (A `RenderEffect` would not do: in reactive_graph 0.2 only its
             // first run is synchronous; updates wait like an `Effect`'s.)
-            show(&bell_button, &panel, true);
+            show(&bell_button, &panel, true, &placement);
             let selected = Tab::ALL.iter().position(|t| *t == bell.tab.get_untracked()).unwrap_or(0);
             dom::focus(&tabs[selected]);
             // What was listed shows at once; only news is fetched.
@@ -114,24 +118,43 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, tear
     });
 }
 
+/// What placing keeps between openings and scroll events.
+#[derive(Default)]
+struct Placement {
+    /// The height the panel asks for, read at each opening (a host may theme
+    /// it), not at every scroll event.
+    wanted: Cell<f64>,
+    /// Whether an opening has looked at what the host does to the panel.
+    sighted: Cell<bool>,
+}
+
 /// Opens (placed) or closes the panel; nothing when it already is so.
-fn show(button: &Element, panel: &HtmlElement, open: bool) {
+fn show(button: &Element, panel: &HtmlElement, open: bool, placement: &Placement) {
     if open != panel.has_attribute("hidden") {
         return;
     }
     dom::flag(panel, "hidden", !open);
     if open {
-        place(button, panel);
+        placement.wanted.set(wanted_height(panel));
+        place(button, panel, placement.wanted.get());
         // Looked at once, at the first opening: hit tests cost as much as
         // the opening itself.
-        if !panel.has_attribute("data-sighted") {
-            dom::flag(panel, "data-sighted", true);
-            if !lifted(panel) && !in_sight(panel) {
-                lift(panel);
-                place(button, panel);
-            }
+        if !placement.sighted.replace(true) && !lifted(panel) && !in_sight(panel) {
+            lift(panel);
+            place(button, panel, placement.wanted.get());
         }
     }
+}
+
+/// The height the panel asks for (`--bell-panel-height`; 560 px unthemed).
+fn wanted_height(panel: &HtmlElement) -> f64 {
+    dom::window()
+        .get_computed_style(panel)
+        .ok()
+        .flatten()
+        .map(|s| js_sys::parse_float(&s.get_property_value("--bell-panel-height").unwrap_or_default()))
+        .filter(|h| h.is_finite() && *h > 0.0)
+        .unwrap_or(560.0)
 }
 
 /// Whether the panel is in the browser's top layer.
@@ -173,7 +196,7 @@ const MIN_HEIGHT: f64 = 240.0;
 /// not fit), shifted to lie wholly inside the viewport and no taller than the
 /// room it has (its list scrolls inside). A phone's sheet is placed by CSS.
 /// Writes only what changed, so reopening in the same place relays nothing.
-fn place(button: &Element, panel: &HtmlElement) {
+fn place(button: &Element, panel: &HtmlElement, wanted: f64) {
     let style = panel.style();
     let Some(root) = dom::document().document_element() else { return };
     let (vw, vh) = (f64::from(root.client_width()), f64::from(root.client_height()));
@@ -185,15 +208,7 @@ fn place(button: &Element, panel: &HtmlElement) {
     }
     let bell = button.get_bounding_client_rect();
     let width = f64::from(panel.offset_width());
-    // The height it asks for (`--bell-panel-height`, a host may theme it).
-    let wanted = dom::window()
-        .get_computed_style(panel)
-        .ok()
-        .flatten()
-        .map(|s| js_sys::parse_float(&s.get_property_value("--bell-panel-height").unwrap_or_default()))
-        .filter(|h| h.is_finite() && *h > 0.0)
-        .unwrap_or(560.0)
-        .min(vh - 2.0 * MARGIN);
+    let wanted = wanted.min(vh - 2.0 * MARGIN);
     let below = vh - bell.bottom() - 2.0 * MARGIN;
     let above = bell.top() - 2.0 * MARGIN;
     let under = wanted <= below || below >= above;
