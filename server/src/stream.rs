@@ -102,7 +102,7 @@ pub async fn open(
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the head: nothing can fall between the two.
     let wakes = hub.subscribe(&user, device.as_deref());
-    let head = store.stream_head().await?;
+    let head = store.stream_head(&user).await?;
     // A position past the newest ids (made up, or from a database since
     // reset) would wait for ids that never come: it starts at the head.
     let position = match resume {

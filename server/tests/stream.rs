@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::sse::Stream;
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn new_notifications_read_changes_and_counts_arrive_live() {
@@ -209,7 +209,14 @@ async fn stream_ids_and_cursors_reveal_no_ones_activity() {
     s.ingest_ok(event("mine-1", "mention", "u-1", &["u-new"])).await;
     let mine = stream.next_of("notification").await;
     drop(stream);
+    // Notification ids count per user: the 31 of u-other's before it show nowhere.
+    assert_eq!(mine.data["id"], "1");
+    for i in 0..3 {
+        s.ingest_ok(event(&format!("others-late-{i}"), "mention", "u-1", &["u-other"])).await;
+    }
     s.ingest_ok(event("mine-2", "deal.assigned", "u-1", &["u-new"])).await;
+    let ids: Vec<Value> = s.list_all("u-new", "tab=general").await.iter().map(|n| n["id"].clone()).collect();
+    assert_eq!(ids, [json!("2"), json!("1")]);
     let mut resumed = Stream::open(&s, "u-new", Some(&mine.id)).await;
     assert_eq!(resumed.next_of("notification").await.data["kind"], "deal.assigned", "resumed after mine-1");
     // A forged or altered id starts afresh rather than replaying.

@@ -71,7 +71,7 @@ impl Store {
     /// Whether `id` is one of the user's (retained or not) notifications.
     pub async fn has_notification(&self, user: &str, id: &str) -> anyhow::Result<bool> {
         let Ok(id) = id.parse::<i64>() else { return Ok(false) };
-        let row = sqlx::query("SELECT 1 FROM notifications WHERE user_id = $1 AND id = $2")
+        let row = sqlx::query("SELECT 1 FROM notifications WHERE user_id = $1 AND seq = $2")
             .bind(user)
             .bind(id)
             .fetch_optional(&self.read)

@@ -49,8 +49,9 @@ impl Store {
             .collect();
         let mut tx = self.write.begin().await?;
         order_ids(&mut tx, self.backend, NOTIFICATION_IDS).await?;
-        for chunk in targets.chunks(ROWS_PER_INSERT) {
-            insert_rows(&mut tx, &events, chunk).await?;
+        let seqs = take_seqs(&mut tx, &targets).await?;
+        for (chunk, seqs) in targets.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
+            insert_rows(&mut tx, &events, chunk, seqs).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -118,11 +119,13 @@ pub(super) async fn ingest_batch(
         .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, None)))
         .collect();
     let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
+    let mut seqs = Vec::new();
     if !rows.is_empty() {
         order_ids(&mut tx, backend, NOTIFICATION_IDS).await?;
+        seqs = take_seqs(&mut tx, &rows).await?;
     }
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        for (i, user, n) in insert_rows(&mut tx, events, chunk).await? {
+    for (chunk, seqs) in rows.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
+        for (i, user, n) in insert_rows(&mut tx, events, chunk, seqs).await? {
             stored[i].push((user, n));
         }
     }
@@ -161,21 +164,65 @@ pub(super) async fn ingest_batch(
 /// One row to insert: the index of its event, the recipient, and `read_at`.
 pub(super) type Target<'a> = (usize, &'a str, Option<i64>);
 
-/// Inserts rows in one statement; answers each stored notification with the
-/// index of its event and its recipient.
+/// Most users whose counters move in one statement (2 parameters each).
+const USERS_PER_UPSERT: usize = 1000;
+
+/// Hands out each row's id in its recipient's own sequence, in row order:
+/// ids count per user, so they say nothing about other users' notifications.
+/// Called under the [`NOTIFICATION_IDS`] lock, so they become visible in order.
+pub(super) async fn take_seqs(tx: &mut Transaction<'_, Any>, rows: &[Target<'_>]) -> anyhow::Result<Vec<i64>> {
+    let mut wanted: Vec<(&str, i64)> = Vec::new();
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    for (_, user, _) in rows {
+        let i = *slot.entry(user).or_insert_with(|| {
+            wanted.push((user, 0));
+            wanted.len() - 1
+        });
+        wanted[i].1 += 1;
+    }
+    // Each user's first id of this batch: the counter's new value less its count.
+    let mut next: HashMap<String, i64> = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(USERS_PER_UPSERT) {
+        let mut upsert = Sql::new("INSERT INTO user_seqs (user_id, last_seq) ");
+        upsert.push_values(chunk, |row, (user, n)| {
+            row.push_bind(*user).push_bind(*n);
+        });
+        upsert.push(
+            " ON CONFLICT (user_id) DO UPDATE SET last_seq = user_seqs.last_seq + excluded.last_seq \
+             RETURNING user_id, last_seq",
+        );
+        for row in upsert.build().fetch_all(&mut **tx).await? {
+            let user: String = row.get(0);
+            let count = wanted[slot[user.as_str()]].1;
+            next.insert(user, row.get::<i64, _>(1) - count + 1);
+        }
+    }
+    rows.iter()
+        .map(|(_, user, _)| {
+            let seq = next.get_mut(*user).context("a user's counter did not come back")?;
+            *seq += 1;
+            Ok(*seq - 1)
+        })
+        .collect()
+}
+
+/// Inserts rows in one statement, each with its id (`seqs`, in row order);
+/// answers each stored notification with the index of its event and its recipient.
 pub(super) async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
     events: &[(&ValidEvent, i64)],
     rows: &[Target<'_>],
+    seqs: &[i64],
 ) -> anyhow::Result<Vec<(usize, String, Notification)>> {
     let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
     let mut insert = Sql::new(
         "INSERT INTO notifications \
-         (user_id, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
+         (user_id, seq, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
     );
-    insert.push_values(rows, |row, (i, user, read_at)| {
+    insert.push_values(rows.iter().zip(seqs), |row, ((i, user, read_at), seq)| {
         let (ev, c) = (events[*i].0, &columns[*i]);
         row.push_bind(*user)
+            .push_bind(*seq)
             .push_bind(&ev.id)
             .push_bind(ev.spec.name)
             .push_bind(c.tab.as_str())
@@ -188,17 +235,17 @@ pub(super) async fn insert_rows(
             .push_bind(ev.created_at)
             .push_bind(*read_at);
     });
-    insert.push(" RETURNING id, event_id, user_id");
+    insert.push(" RETURNING seq, user_id");
     let returned = insert.build().fetch_all(&mut **tx).await?;
-    // RETURNING's row order is not promised: match rows by (event, user).
-    let index: HashMap<(&str, &str), (usize, Option<i64>)> =
-        rows.iter().map(|(i, u, read_at)| ((events[*i].0.id.as_str(), *u), (*i, *read_at))).collect();
+    // RETURNING's row order is not promised: match rows by (user, seq).
+    let index: HashMap<(&str, i64), (usize, Option<i64>)> =
+        rows.iter().zip(seqs).map(|((i, u, read_at), seq)| ((*u, *seq), (*i, *read_at))).collect();
     returned
         .iter()
         .map(|r| {
-            let (id, event_id, user): (i64, &str, &str) = (r.get(0), r.get(1), r.get(2));
-            let (i, read_at) = *index.get(&(event_id, user)).context("RETURNING gave an unknown row")?;
-            Ok((i, user.to_owned(), notification_of(events[i].0, id, &columns[i], read_at)))
+            let (seq, user): (i64, &str) = (r.get(0), r.get(1));
+            let (i, read_at) = *index.get(&(user, seq)).context("RETURNING gave an unknown row")?;
+            Ok((i, user.to_owned(), notification_of(events[i].0, seq, &columns[i], read_at)))
         })
         .collect()
 }
@@ -223,9 +270,9 @@ impl EventColumns {
     }
 }
 
-pub(super) fn notification_of(ev: &ValidEvent, id: i64, c: &EventColumns, read_at: Option<i64>) -> Notification {
+pub(super) fn notification_of(ev: &ValidEvent, seq: i64, c: &EventColumns, read_at: Option<i64>) -> Notification {
     Notification {
-        id: id.to_string(),
+        id: seq.to_string(),
         kind: ev.spec.name.to_owned(),
         tab: c.tab,
         category: c.category,

@@ -13,6 +13,9 @@
 //! read-all's `up_to` compare them), so the transactions that take
 //! notification or read-change ids hold an advisory lock from taking them
 //! until commit.
+//!
+//! A notification's id as clients see it is `seq`, counted per user (see
+//! `take_seqs`); the table's own `id` never leaves the server unsealed.
 
 use std::time::Duration;
 
@@ -89,7 +92,7 @@ const NOTIFICATION_IDS: i64 = 0x7165_6c6c_0001;
 
 const READ_CHANGE_IDS: i64 = 0x7165_6c6c_0002;
 
-const COLUMNS: &str = "id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
+const COLUMNS: &str = "id, seq, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
 
 /// `created_at` still inside its tab's retention, for queries across tabs.
 /// Its cut-offs are parameters `$2` and `$3`: bind them with [`retained`].
@@ -177,7 +180,7 @@ fn notification_from_row(row: &AnyRow) -> anyhow::Result<Notification> {
     };
     let args: Map<String, Value> = serde_json::from_str(row.get::<&str, _>("args"))?;
     Ok(Notification {
-        id: row.get::<i64, _>("id").to_string(),
+        id: row.get::<i64, _>("seq").to_string(),
         kind: row.get("kind"),
         tab: Tab::parse(&tab).with_context(|| format!("stored tab {tab:?}"))?,
         category: Category::parse(&category).with_context(|| format!("stored category {category:?}"))?,

@@ -10,7 +10,7 @@ impl Store {
     pub async fn mark_read(&self, user: &str, id: i64, now: i64) -> anyhow::Result<Option<bool>> {
         let mut tx = self.write.begin().await?;
         let update = format!(
-            "UPDATE notifications SET read_at = $4 WHERE user_id = $1 AND {RETAINED} AND id = $5 AND read_at IS NULL"
+            "UPDATE notifications SET read_at = $4 WHERE user_id = $1 AND {RETAINED} AND seq = $5 AND read_at IS NULL"
         );
         let changed =
             retained(sqlx::query(&update).bind(user), now).bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
@@ -19,7 +19,7 @@ impl Store {
             tx.commit().await?;
             return Ok(Some(true));
         }
-        let select = format!("SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND id = $4");
+        let select = format!("SELECT 1 FROM notifications WHERE user_id = $1 AND {RETAINED} AND seq = $4");
         let exists = retained(sqlx::query(&select).bind(user), now).bind(id).fetch_optional(&mut *tx).await?.is_some();
         tx.rollback().await?;
         Ok(exists.then_some(false))
@@ -37,7 +37,7 @@ impl Store {
     ) -> anyhow::Result<u64> {
         let mut sql = String::from(
             "UPDATE notifications SET read_at = $1 \
-             WHERE user_id = $2 AND tab = $3 AND read_at IS NULL AND created_at >= $4 AND id <= $5",
+             WHERE user_id = $2 AND tab = $3 AND read_at IS NULL AND created_at >= $4 AND seq <= $5",
         );
         if category.is_some() {
             sql += " AND category = $6";

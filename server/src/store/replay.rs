@@ -3,16 +3,21 @@
 use super::*;
 
 impl Store {
-    /// Where a new stream starts: after everything stored so far.
-    pub async fn stream_head(&self) -> anyhow::Result<StreamPosition> {
+    /// Where a new stream of `user` starts: after everything stored so far
+    /// (the user's own last notification id; the read-change log's last id).
+    pub async fn stream_head(&self, user: &str) -> anyhow::Result<StreamPosition> {
         let notification: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM notifications").fetch_one(&self.read).await?;
+            sqlx::query_scalar("SELECT COALESCE(MAX(last_seq), 0) FROM user_seqs WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(&self.read)
+                .await?;
         let read: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM read_changes").fetch_one(&self.read).await?;
         Ok(StreamPosition { notification, read })
     }
 
-    /// A user's notifications and read changes after `from`, oldest first, at
+    /// A user's notifications (after its id `from.notification`) and read
+    /// changes (after `from.read`), oldest first, at
     /// most `limit` of each; notifications with their current read state.
     pub async fn stream_since(
         &self,
@@ -22,7 +27,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<(Vec<Notification>, Vec<(i64, ReadChange)>)> {
         let select = format!(
-            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND {RETAINED} AND id > $4 ORDER BY id LIMIT $5"
+            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND {RETAINED} AND seq > $4 ORDER BY seq LIMIT $5"
         );
         let rows = retained(sqlx::query(&select).bind(user), now)
             .bind(from.notification)
