@@ -24,6 +24,10 @@ pub struct NewEvent {
     /// RFC 3339; defaults to the time of arrival, and a future time is clamped to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
+    /// The producer's id of the approval request: makes an
+    /// `approval.*.requested` event actionable (API.md §6). Refused on other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<String>,
 }
 
 /// The answer to an ingested event.

@@ -206,6 +206,11 @@ pub struct KindSpec {
 }
 
 impl KindSpec {
+    /// An approval request, which an `approval_id` makes actionable (API.md §6).
+    pub fn is_approval_request(&self) -> bool {
+        self.name.starts_with("approval.") && self.name.ends_with(".requested")
+    }
+
     /// The Fluent message id: the kind with `.` turned into `-`.
     pub fn message_id(&self) -> String {
         self.name.replace('.', "-")

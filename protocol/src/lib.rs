@@ -5,6 +5,7 @@
 //! for wasm and native alike. The `openapi` feature adds schema derives for
 //! the server's generated OpenAPI document.
 
+pub mod approval;
 pub mod counts;
 pub mod error;
 pub mod event;
@@ -13,6 +14,10 @@ pub mod notification;
 pub mod query;
 pub mod stream;
 
+pub use approval::{
+    Approval, ApprovalAnswer, ApprovalChange, ApprovalState, Decider, Decision, DecisionPage, DecisionRecord,
+    DecisionRequest, DecisionSource, Resolution,
+};
 pub use counts::{TabCounts, UnreadCounts};
 pub use error::{ErrorBody, ErrorDetail};
 pub use event::{IngestOutcome, NewEvent};

@@ -51,4 +51,9 @@ pub struct Notification {
     /// RFC 3339, UTC; `null` while unread.
     #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub read_at: Option<String>,
+    /// An actionable approval request's approval (API.md §6); `null` for
+    /// every other notification.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub approval: Option<crate::Approval>,
 }

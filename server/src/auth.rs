@@ -21,6 +21,18 @@ use crate::error::AppError;
 pub struct Claims {
     pub sub: String,
     pub exp: u64,
+    /// The user's display name, shown to co-approvers when they decide
+    /// (API.md §6); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Who a valid user token names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub id: String,
+    /// The token's `name` claim, when it is a usable name.
+    pub name: Option<String>,
 }
 
 /// A public key user tokens may be signed with, by its `kid`.
@@ -119,6 +131,11 @@ impl Auth {
 
     /// The user id of a valid token.
     pub fn user_of(&self, token: &str) -> Option<String> {
+        self.identity_of(token).map(|i| i.id)
+    }
+
+    /// The user a valid token names, with its display name.
+    pub fn identity_of(&self, token: &str) -> Option<Identity> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let key = match header.alg {
             Algorithm::HS256 => &self.0.decoding,
@@ -129,9 +146,11 @@ impl Auth {
             _ => return None,
         };
         let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation(header.alg)).ok()?;
-        let sub = data.claims.sub;
+        let Claims { sub, name, .. } = data.claims;
         // (No database stores a NUL character: such a user cannot exist.)
-        (!sub.is_empty() && !sub.contains('\0')).then_some(sub)
+        let name =
+            name.filter(|n| !n.trim().is_empty() && n.chars().count() <= 200 && !n.chars().any(char::is_control));
+        (!sub.is_empty() && !sub.contains('\0')).then_some(Identity { id: sub, name })
     }
 
     pub fn is_service_token(&self, token: &str) -> bool {
@@ -140,9 +159,14 @@ impl Auth {
 
     /// Mints a user token (demo pages, tests and benchmarks).
     pub fn issue(&self, user_id: &str, valid_for_secs: u64) -> String {
+        self.issue_named(user_id, None, valid_for_secs)
+    }
+
+    /// Mints a user token carrying a display name.
+    pub fn issue_named(&self, user_id: &str, name: Option<&str>, valid_for_secs: u64) -> String {
         let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
             + valid_for_secs;
-        let claims = Claims { sub: user_id.to_owned(), exp };
+        let claims = Claims { sub: user_id.to_owned(), exp, name: name.map(str::to_owned) };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.0.encoding)
             .expect("HS256 encoding cannot fail")
     }
@@ -156,7 +180,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 
 /// What a bearer token turned out to be.
 enum Credential {
-    User(String),
+    User(Identity),
     Service,
     Invalid,
 }
@@ -174,12 +198,12 @@ fn classify(auth: &Auth, token: Option<&str>) -> Result<Credential, AppError> {
     Ok(if auth.is_service_token(token) {
         Credential::Service
     } else {
-        auth.user_of(token).map_or(Credential::Invalid, Credential::User)
+        auth.identity_of(token).map_or(Credential::Invalid, Credential::User)
     })
 }
 
-/// A user's id, or why the credential is not a user's.
-fn user_of(credential: Credential) -> Result<String, AppError> {
+/// A user, or why the credential is not a user's.
+fn user_of(credential: Credential) -> Result<Identity, AppError> {
     match credential {
         Credential::User(user) => Ok(user),
         Credential::Service => Err(AppError::Forbidden("the service token cannot act as a user")),
@@ -198,7 +222,23 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        user_of(credential(parts, state)?).map(User)
+        user_of(credential(parts, state)?).map(|i| User(i.id))
+    }
+}
+
+/// The signed-in user with the display name their token carries (for
+/// decisions, which show who decided).
+#[derive(Clone, Debug)]
+pub struct NamedUser(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for NamedUser
+where
+    Auth: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        user_of(credential(parts, state)?).map(NamedUser)
     }
 }
 
@@ -215,7 +255,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match credential(parts, state)? {
             Credential::Service => Ok(Producer),
-            Credential::User(_) => Err(AppError::Forbidden("user tokens cannot send events")),
+            Credential::User(_) => Err(AppError::Forbidden("a user token cannot act as the producer")),
             Credential::Invalid => Err(AppError::Unauthorized("invalid_token")),
         }
     }
@@ -240,6 +280,6 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let query_token = query_param(parts.uri.query(), "access_token");
         let token = bearer(parts).map(str::to_owned).or(query_token);
-        user_of(classify(&Auth::from_ref(state), token.as_deref())?).map(StreamUser)
+        user_of(classify(&Auth::from_ref(state), token.as_deref())?).map(|i| StreamUser(i.id))
     }
 }

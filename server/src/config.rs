@@ -42,6 +42,8 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Open connections at most (also kept under the open-file limit).
     pub max_connections: usize,
+    /// Where decisions taken in the bell are POSTed, and the signing key.
+    pub webhook: Option<crate::webhook::WebhookSettings>,
     pub demo: bool,
 }
 
@@ -126,6 +128,22 @@ impl Config {
             body_read_timeout: positive_secs("BELL_BODY_READ_TIMEOUT_SECS", 30)?,
             max_connections: count("BELL_MAX_CONNECTIONS", 20_000)?,
             max_streams_per_user: count("BELL_MAX_STREAMS_PER_USER", crate::hub::MAX_STREAMS_PER_USER)?,
+            webhook: match get("BELL_DECISION_WEBHOOK_URL") {
+                None => None,
+                Some(url) => {
+                    let url = url::Url::parse(&url)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .with_context(|| format!("BELL_DECISION_WEBHOOK_URL: {url:?} is not an http(s) URL"))?;
+                    let secret = get("BELL_WEBHOOK_SECRET")
+                        .context("BELL_WEBHOOK_SECRET is required when BELL_DECISION_WEBHOOK_URL is set")?;
+                    let first_retry = Duration::from_millis(count("BELL_WEBHOOK_FIRST_RETRY_MS", 500)? as u64);
+                    if first_retry > Duration::from_secs(1) {
+                        bail!("BELL_WEBHOOK_FIRST_RETRY_MS: at most 1000 (the first retry comes within a second)");
+                    }
+                    Some(crate::webhook::WebhookSettings { url, secret, first_retry })
+                }
+            },
             demo,
         })
     }

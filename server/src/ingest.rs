@@ -48,6 +48,8 @@ pub struct ValidEvent {
     pub link: Option<String>,
     /// Milliseconds since the epoch, never later than arrival.
     pub created_at: i64,
+    /// An actionable approval request's approval id (API.md §6).
+    pub approval_id: Option<String>,
 }
 
 impl ValidEvent {
@@ -135,13 +137,23 @@ pub fn parse_time(s: &str) -> Option<i64> {
 /// Checks what an event's fields mean; `now` is the arrival time in epoch
 /// milliseconds.
 pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<ValidEvent, Invalid> {
-    let NewEvent { id, kind: kind_name, actor, recipients, args, link, occurred_at } = event;
+    let NewEvent { id, kind: kind_name, actor, recipients, args, link, occurred_at, approval_id } = event;
     if id.trim().is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
         return Err(invalid("id", "must be 1–200 printable characters"));
     }
 
     let spec = kind::kind(&kind_name)
         .ok_or_else(|| problem("unknown_kind", "kind", format!("`{kind_name}` is not a known kind")))?;
+    if let Some(approval) = &approval_id {
+        if !spec.is_approval_request() {
+            let why = "`approval_id` makes only an approval request actionable \
+                       (`approval.deal.requested`, `approval.expense.requested`)";
+            return Err(problem("invalid_value", "approval_id", why.to_owned()));
+        }
+        if approval.trim().is_empty() || approval.len() > 200 || approval.chars().any(char::is_control) {
+            return Err(invalid("approval_id", "must be 1–200 printable characters"));
+        }
+    }
 
     if let Actor::User { id, name } = &actor {
         if !is_user_id(id) {
@@ -206,7 +218,7 @@ pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<Vali
         return Err(invalid("occurred_at", why));
     }
 
-    Ok(ValidEvent { id, spec, actor, recipients: distinct, args, link, created_at })
+    Ok(ValidEvent { id, spec, actor, recipients: distinct, args, link, created_at, approval_id })
 }
 
 #[cfg(test)]

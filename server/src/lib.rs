@@ -4,6 +4,7 @@
 //! loopback port; `start(config)` opens the store, starts the background
 //! tasks and serves. `main.rs` only reads the environment.
 
+pub mod approvals;
 pub mod auth;
 pub mod body;
 pub mod bus;
@@ -26,6 +27,7 @@ pub mod serve;
 pub mod sql;
 pub mod store;
 pub mod stream;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,6 +57,8 @@ pub struct AppState {
     pub deliveries: delivery::Deliveries,
     /// Seals stream ids and page cursors.
     pub seal: seal::Seal,
+    /// The decision webhook's outbox, when `BELL_DECISION_WEBHOOK_URL` is set.
+    pub webhook: Option<webhook::Outbox>,
 }
 
 impl FromRef<AppState> for Auth {
@@ -90,7 +94,8 @@ impl AppState {
         };
         let deliveries = delivery::Deliveries::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
         let seal = seal::Seal::new(&config.jwt_secret);
-        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal })
+        let webhook = config.webhook.clone().map(|w| webhook::start(store.clone(), w)).transpose()?;
+        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook })
     }
 }
 

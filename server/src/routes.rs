@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(put_device))
                 .routes(routes!(put_presence, beacon_presence))
                 .routes(routes!(deliveries))
+                .merge(crate::approvals::routes())
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
         .routes(routes!(healthz))

@@ -73,9 +73,9 @@ impl Connection {
                 self.position.notification = n.id.parse().unwrap_or(self.position.notification);
                 events.push(event("notification", self.id(), &n));
             }
-            for (id, change) in changes {
-                self.position.read = id;
-                events.push(event("read", self.id(), &change));
+            for change in changes {
+                self.position.read = change.id;
+                events.push(Event::default().event(change.event).id(self.id()).data(change.data));
             }
             // Counts after every change, so a badge needs nothing else.
             if let Ok(counts) = self.store.unread_counts(&self.user, now).await {

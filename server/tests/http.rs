@@ -15,7 +15,7 @@ fn token_with(secret: &str, sub: &str, exp_offset: i64) -> String {
     let exp = (bell_server::clock::now_ms() / 1000 + exp_offset) as u64;
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &bell_server::auth::Claims { sub: sub.into(), exp },
+        &bell_server::auth::Claims { sub: sub.into(), exp, name: None },
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap()

@@ -1,5 +1,8 @@
 //! Ingestion: the writer task's group commit, and the rows an event stores.
 
+use bell_protocol::Approval;
+
+use super::approvals::claim_approvals;
 use super::*;
 
 /// Events committed together at most (group commit).
@@ -48,10 +51,11 @@ impl Store {
             .map(|(i, r)| (i, r.recipient.as_str(), r.read.then_some(r.event.created_at)))
             .collect();
         let mut tx = self.write.begin().await?;
+        let approvals = claim_approvals(&mut tx, &rows.iter().map(|r| &r.event).collect::<Vec<_>>()).await?;
         order_ids(&mut tx, self.backend, NOTIFICATION_IDS).await?;
         let seqs = take_seqs(&mut tx, &targets).await?;
         for (chunk, seqs) in targets.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
-            insert_rows(&mut tx, &events, chunk, seqs).await?;
+            insert_rows(&mut tx, &events, chunk, seqs, &approvals).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -112,11 +116,20 @@ pub(super) async fn ingest_batch(
     for (i, (ev, _)) in events.iter().enumerate() {
         fresh[i] = claimed.remove(&ev.id);
     }
+    let fresh_events: Vec<&ValidEvent> =
+        events.iter().zip(&fresh).filter(|(_, f)| **f).map(|((ev, _), _)| *ev).collect();
+    let approvals = claim_approvals(&mut tx, &fresh_events).await?;
+    // A copy of an approval that was settled before it arrived has nothing to act on.
+    let read_at = |i: usize| {
+        let (ev, now) = events[i];
+        let approval = ev.approval_id.as_ref().and_then(|a| approvals.get(a));
+        approval.filter(|a| a.state != bell_protocol::ApprovalState::Pending).map(|_| now)
+    };
     let rows: Vec<Target> = plans
         .iter()
         .enumerate()
         .filter(|(i, _)| fresh[*i])
-        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, None)))
+        .flat_map(|(i, (recipients, _))| recipients.iter().map(move |r| (i, *r, read_at(i))))
         .collect();
     let mut stored: Vec<Vec<(String, Notification)>> = events.iter().map(|_| Vec::new()).collect();
     let mut seqs = Vec::new();
@@ -125,7 +138,7 @@ pub(super) async fn ingest_batch(
         seqs = take_seqs(&mut tx, &rows).await?;
     }
     for (chunk, seqs) in rows.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
-        for (i, user, n) in insert_rows(&mut tx, events, chunk, seqs).await? {
+        for (i, user, n) in insert_rows(&mut tx, events, chunk, seqs, &approvals).await? {
             stored[i].push((user, n));
         }
     }
@@ -213,11 +226,14 @@ pub(super) async fn insert_rows(
     events: &[(&ValidEvent, i64)],
     rows: &[Target<'_>],
     seqs: &[i64],
+    approvals: &HashMap<String, Approval>,
 ) -> anyhow::Result<Vec<(usize, String, Notification)>> {
-    let columns: Vec<EventColumns> = events.iter().map(|(ev, _)| EventColumns::of(ev)).collect::<Result<_, _>>()?;
+    let columns: Vec<EventColumns> =
+        events.iter().map(|(ev, _)| EventColumns::of(ev, approvals)).collect::<Result<_, _>>()?;
     let mut insert = Sql::new(
         "INSERT INTO notifications \
-         (user_id, seq, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at) ",
+         (user_id, seq, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at, \
+          approval_id, approval) ",
     );
     insert.push_values(rows.iter().zip(seqs), |row, ((i, user, read_at), seq)| {
         let (ev, c) = (events[*i].0, &columns[*i]);
@@ -233,7 +249,9 @@ pub(super) async fn insert_rows(
             .push_bind(&c.args)
             .push_bind(ev.link.as_deref())
             .push_bind(ev.created_at)
-            .push_bind(*read_at);
+            .push_bind(*read_at)
+            .push_bind(ev.approval_id.as_deref())
+            .push_bind(c.approval.as_ref().map(|(_, json)| json.as_str()));
     });
     insert.push(" RETURNING seq, user_id");
     let returned = insert.build().fetch_all(&mut **tx).await?;
@@ -257,16 +275,25 @@ pub(super) struct EventColumns {
     actor_type: &'static str,
     actor_name: Option<String>,
     args: String,
+    /// The approval as it stands, and as stored (actionable requests only).
+    approval: Option<(Approval, String)>,
 }
 
 impl EventColumns {
-    fn of(ev: &ValidEvent) -> anyhow::Result<EventColumns> {
+    fn of(ev: &ValidEvent, approvals: &HashMap<String, Approval>) -> anyhow::Result<EventColumns> {
         let (tab, category) = ev.spec.placement.context("only placed kinds are stored")?;
         let (actor_type, actor_name) = match &ev.actor {
             Actor::User { name, .. } => ("user", Some(name.clone())),
             Actor::System {} => ("system", None),
         };
-        Ok(EventColumns { tab, category, actor_type, actor_name, args: serde_json::to_string(&ev.args)? })
+        let approval = match &ev.approval_id {
+            Some(id) => {
+                let approval = approvals.get(id).context("an approval was not claimed")?;
+                Some((approval.clone(), serde_json::to_string(approval)?))
+            }
+            None => None,
+        };
+        Ok(EventColumns { tab, category, actor_type, actor_name, args: serde_json::to_string(&ev.args)?, approval })
     }
 }
 
@@ -281,5 +308,6 @@ pub(super) fn notification_of(ev: &ValidEvent, seq: i64, c: &EventColumns, read_
         link: ev.link.clone(),
         created_at: rfc3339(ev.created_at),
         read_at: read_at.map(rfc3339),
+        approval: c.approval.as_ref().map(|(a, _)| a.clone()),
     }
 }

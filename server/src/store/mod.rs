@@ -35,6 +35,7 @@ use crate::ingest::ValidEvent;
 use crate::routing::{App, Channel, Decision, Device, Platform, Presence};
 use crate::sql::Sql;
 
+mod approvals;
 mod deliveries;
 mod devices;
 mod feed;
@@ -46,11 +47,13 @@ mod read_state;
 mod replay;
 mod sqlite;
 
+pub use approvals::{QueuedDecision, Settle, Settlement};
 pub use deliveries::{Delivery, NewDelivery};
 pub use feed::ListQuery;
 pub use ingest::{Ingested, SeedRow};
 pub use partitions::{PARTITION_MS, PartitionUpkeep};
 pub use push_outbox::{NewPush, QueuedPush};
+pub use replay::LoggedChange;
 
 use ingest::{IngestJob, MAX_INGEST_BATCH, ingest_loop};
 use partitions::upkeep_partitions;
@@ -92,7 +95,8 @@ const NOTIFICATION_IDS: i64 = 0x7165_6c6c_0001;
 
 const READ_CHANGE_IDS: i64 = 0x7165_6c6c_0002;
 
-const COLUMNS: &str = "id, seq, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at";
+const COLUMNS: &str =
+    "id, seq, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at, approval";
 
 /// `created_at` still inside its tab's retention, for queries across tabs.
 /// Its cut-offs are parameters `$2` and `$3`: bind them with [`retained`].
@@ -189,5 +193,6 @@ fn notification_from_row(row: &AnyRow) -> anyhow::Result<Notification> {
         link: row.get("link"),
         created_at: rfc3339(row.get("created_at")),
         read_at: row.get::<Option<i64>, _>("read_at").map(rfc3339),
+        approval: row.get::<Option<&str>, _>("approval").map(serde_json::from_str).transpose()?,
     })
 }

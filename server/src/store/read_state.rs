@@ -1,5 +1,6 @@
 //! Read state: one notification, or everything of a tab up to an id; each
-//! change logged for the streams.
+//! change logged for the streams (in `read_changes`, which also carries
+//! approval settlements, see approvals.rs).
 
 use super::*;
 
@@ -69,12 +70,27 @@ pub(super) async fn log_read_change(
     change: &ReadChange,
     now: i64,
 ) -> anyhow::Result<()> {
+    log_changes(tx, backend, &[(user, "read", serde_json::to_string(change)?)], now).await
+}
+
+/// Logs changes for stream clients: each a user, the SSE event type it is
+/// sent as, and its JSON.
+pub(super) async fn log_changes(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    changes: &[(&str, &str, String)],
+    now: i64,
+) -> anyhow::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     order_ids(tx, backend, READ_CHANGE_IDS).await?;
-    sqlx::query("INSERT INTO read_changes (user_id, change, created_at) VALUES ($1, $2, $3)")
-        .bind(user)
-        .bind(serde_json::to_string(change)?)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in changes.chunks(1000) {
+        let mut insert = Sql::new("INSERT INTO read_changes (user_id, event, change, created_at) ");
+        insert.push_values(chunk, |row, (user, event, change)| {
+            row.push_bind(*user).push_bind(*event).push_bind(change).push_bind(now);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }

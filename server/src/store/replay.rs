@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// A logged change as the stream sends it: `read` (a `ReadChange`) or
+/// `approval` (an `ApprovalChange`), with its JSON as stored.
+#[derive(Debug)]
+pub struct LoggedChange {
+    pub id: i64,
+    pub event: String,
+    pub data: String,
+}
+
 impl Store {
     /// Where a new stream of `user` starts: after everything stored so far
     /// (the user's own last notification id; the read-change log's last id).
@@ -25,7 +34,7 @@ impl Store {
         from: StreamPosition,
         limit: u32,
         now: i64,
-    ) -> anyhow::Result<(Vec<Notification>, Vec<(i64, ReadChange)>)> {
+    ) -> anyhow::Result<(Vec<Notification>, Vec<LoggedChange>)> {
         let select = format!(
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND {RETAINED} AND seq > $4 ORDER BY seq LIMIT $5"
         );
@@ -35,16 +44,17 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         let notifications = rows.iter().map(notification_from_row).collect::<anyhow::Result<Vec<_>>>()?;
-        let changes =
-            sqlx::query("SELECT id, change FROM read_changes WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-                .bind(user)
-                .bind(from.read)
-                .bind(i64::from(limit))
-                .fetch_all(&self.read)
-                .await?
-                .iter()
-                .map(|r| Ok((r.get::<i64, _>(0), serde_json::from_str(r.get::<&str, _>(1))?)))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+        let changes = sqlx::query(
+            "SELECT id, event, change FROM read_changes WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(user)
+        .bind(from.read)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| LoggedChange { id: r.get(0), event: r.get(1), data: r.get(2) })
+        .collect();
         Ok((notifications, changes))
     }
 }

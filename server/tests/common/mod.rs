@@ -8,6 +8,7 @@
 
 pub mod fcm;
 pub mod process;
+pub mod receiver;
 pub mod sse;
 
 use std::path::Path;
