@@ -6,9 +6,19 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Qontak Notification Center", description = "Ingestion, feed, counts and read state of the bell."),
+    info(
+        title = "Qontak Notification Center",
+        description = "Ingestion, feed, counts and read state of the bell, and approvals decided from it.",
+        version = "1.1.0"
+    ),
     modifiers(&Security),
-    components(schemas(bell_protocol::Notification, bell_protocol::Actor, bell_protocol::ReadChange))
+    components(schemas(
+        bell_protocol::Notification,
+        bell_protocol::Actor,
+        bell_protocol::ReadChange,
+        bell_protocol::ApprovalChange,
+        bell_protocol::DecisionRecord
+    ))
 )]
 pub struct ApiDoc;
 

@@ -252,8 +252,8 @@ async fn read_all(
     Ok(Json(ReadAllOutcome { marked }))
 }
 
-/// The caller's live events as Server-Sent Events: `notification`, `read`
-/// and `counts`, each with an `id` to resume from.
+/// The caller's live events as Server-Sent Events: `notification`, `read`,
+/// `approval` and `counts`, each with an `id` to resume from.
 #[utoipa::path(
     get, path = "/v1/stream", tag = "stream",
     params(
@@ -264,7 +264,7 @@ async fn read_all(
     ),
     security(("user_token" = [])),
     responses(
-        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange), `counts` (UnreadCounts) and `popup` (`{tag, kind, args, actor, link, silent}`, for this device) events; a comment keeps it alive when idle (every 15 s by default, `BELL_STREAM_KEEPALIVE_SECS`)", content_type = "text/event-stream"),
+        (status = 200, description = "`text/event-stream` of `notification` (a Notification), `read` (a ReadChange), `approval` (an ApprovalChange: one of the caller's approval requests was settled), `counts` (UnreadCounts) and `popup` (`{tag, kind, args, actor, link, silent}`, for this device) events; a comment keeps it alive when idle (every 15 s by default, `BELL_STREAM_KEEPALIVE_SECS`)", content_type = "text/event-stream"),
         (status = 401, body = ErrorBody),
     )
 )]

@@ -112,3 +112,44 @@ async fn the_schema_check_catches_a_wrong_body() {
     let outcome = std::panic::catch_unwind(|| check(&doc, &Method::GET, "/v1/notifications", StatusCode::OK, &wrong));
     assert!(outcome.is_err());
 }
+
+#[tokio::test]
+async fn approval_answers_match_the_generated_document() {
+    let s = TestServer::start().await;
+    let (_, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
+    let mut e = event("apv-evt", "approval.expense.requested", "u-1", &["u-2", "u-3"]);
+    e["approval_id"] = json!("apv-1");
+    s.ingest_ok(e).await;
+    let (status, page) = s.get_as("u-2", "/v1/notifications?tab=approval").await;
+    check(&doc, &Method::GET, "/v1/notifications", status, &page);
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let user = s.running.state.auth.issue_named("u-2", Some("Ayu Lestari"), 600);
+    let decision = format!("/v1/notifications/{id}/decision");
+    let template = "/v1/notifications/{id}/decision";
+    for body in [json!({"decision": "approve", "note": "fine"}), json!({"decision": "reject"}), json!({"decision": 1})]
+    {
+        let (status, answer) = s.call(Method::POST, &decision, Some(&user), Some(body)).await;
+        check(&doc, &Method::POST, template, status, &answer);
+    }
+    let (status, answer) =
+        s.call(Method::POST, "/v1/notifications/77/decision", Some(&user), Some(json!({"decision": "approve"}))).await;
+    check(&doc, &Method::POST, template, status, &answer);
+    let (status, page) = s.get_as("u-3", "/v1/notifications?tab=approval").await;
+    assert_eq!(page["items"][0]["approval"]["state"], "approved");
+    check(&doc, &Method::GET, "/v1/notifications", status, &page);
+
+    let resolve = "/v1/approvals/{approval_id}/resolve";
+    let by = json!({"state": "rejected", "decided_by": {"id": "u-9", "name": "Rina"}});
+    for (path, body) in [
+        ("/v1/approvals/apv-1/resolve", by.clone()),
+        ("/v1/approvals/nope/resolve", by.clone()),
+        ("/v1/approvals/apv-1/resolve", json!({"state": 3})),
+    ] {
+        let (status, answer) = s.call(Method::POST, path, Some(SERVICE_TOKEN), Some(body)).await;
+        check(&doc, &Method::POST, resolve, status, &answer);
+    }
+    for path in ["/v1/decisions", "/v1/decisions?after=0&limit=1", "/v1/decisions?limit=0"] {
+        let (status, answer) = s.call(Method::GET, path, Some(SERVICE_TOKEN), None).await;
+        check(&doc, &Method::GET, "/v1/decisions", status, &answer);
+    }
+}
