@@ -1,10 +1,11 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Settings, Tab};
+use bell_protocol::{Category, Decision, Settings, Tab};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use wasm_bindgen::JsValue;
 
 use crate::counts::Counts;
+use crate::feed::Approval;
 use crate::wire;
 use crate::wire::Page;
 
@@ -47,7 +48,8 @@ impl Api {
     async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
         let response = request.map_err(|_| ApiError::Failed(0))?.send().await.map_err(|_| ApiError::Offline)?;
         match response.status() {
-            200..=299 => Ok(response),
+            // (409: only a decision answers it, with the standing one to show.)
+            200..=299 | 409 => Ok(response),
             401 => Err(ApiError::Unauthorized),
             status => Err(ApiError::Failed(status)),
         }
@@ -153,15 +155,34 @@ impl Api {
         }
     }
 
+    /// Decides an actionable approval request. A `409` is an answer too: it
+    /// carries the standing decision, which is shown like one's own.
+    pub async fn decide(&self, id: &str, decision: Decision, note: Option<&str>) -> Result<Approval, ApiError> {
+        let path = format!("/v1/notifications/{}/decision", js_sys::encode_uri_component(id));
+        let decision = match decision {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        };
+        let body = wire::object(&[("decision", decision.into()), ("note", note.map_or(JsValue::NULL, JsValue::from))]);
+        let answer = self.post(&path, body).await?;
+        wire::approval_of(&wire::get(&answer, "approval")).ok_or(ApiError::Failed(0))
+    }
+
+    /// POSTs a JSON body; the answer's JSON. (One body of code for every
+    /// POST that reads an answer: each caller reads its own field.)
+    async fn post(&self, path: &str, body: String) -> Result<JsValue, ApiError> {
+        let request = Self::with_json(self.authorized(Request::post(&self.url(path))), body);
+        Self::json(Self::send(request).await?, |v| Some(v.clone())).await
+    }
+
     pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {
         let body = wire::object(&[
             ("tab", tab.as_str().into()),
             ("category", category.map_or(JsValue::NULL, |c| c.as_str().into())),
             ("up_to", up_to.map_or(JsValue::NULL, JsValue::from)),
         ]);
-        let request = Self::with_json(self.authorized(Request::post(&self.url("/v1/notifications/read-all"))), body);
-        let marked = Self::json(Self::send(request).await?, |v| wire::number(v, "marked")).await?;
-        Ok(marked as u64)
+        let answer = self.post("/v1/notifications/read-all", body).await?;
+        wire::number(&answer, "marked").map(|n| n as u64).ok_or(ApiError::Failed(0))
     }
 }
 

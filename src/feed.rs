@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as Atomic};
 
-use bell_protocol::{Actor, Category, ReadChange, Tab};
+use bell_protocol::{Actor, ApprovalState, Category, ReadChange, Tab};
 
 use crate::i18n::Args;
 
@@ -27,13 +27,43 @@ pub struct Notification {
     pub link: Option<String>,
     pub created_at: String,
     pub read_at: Option<String>,
+    /// An actionable approval request's approval (API.md §6).
+    pub approval: Option<Approval>,
 }
 
-/// One listed notification.
+/// An approval as a card shows it: the protocol's `Approval` without what
+/// the widget never shows (ids, source), read straight from the JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub state: ApprovalState,
+    /// The decider's display name.
+    pub by: Option<String>,
+    /// When it was decided (RFC 3339).
+    pub at: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Where a decision taken in this tab stands until its answer settles the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deciding {
+    /// On its way: the buttons wait.
+    Sending,
+    /// The browser is offline: it is sent when it is back (the `online` refresh).
+    Waiting,
+    /// The server refused it for another reason: the buttons work again.
+    Failed,
+}
+
+/// One listed notification. What changes while it is listed (read state,
+/// approval) is kept beside the notification, which is shared as it came.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub n: Arc<Notification>,
     pub read: bool,
+    /// An actionable request's approval as it now stands.
+    pub approval: Option<Approval>,
+    /// This tab's decision on it, until it is settled.
+    pub deciding: Option<Deciding>,
     /// Epoch ms of `created_at`.
     pub at: f64,
     /// Its calendar day in the device's time zone (`yyyymmdd`), for Today / Older.
@@ -44,8 +74,9 @@ pub const DAY_MS: f64 = 86_400_000.0;
 
 impl Row {
     /// A row for `n`, created at `at` (epoch ms) on local `day`.
-    pub fn new(n: Notification, at: f64, day: u32) -> Row {
-        Row { read: n.read_at.is_some(), n: Arc::new(n), at, day }
+    pub fn new(mut n: Notification, at: f64, day: u32) -> Row {
+        let approval = n.approval.take();
+        Row { read: n.read_at.is_some(), approval, deciding: None, n: Arc::new(n), at, day }
     }
 
     /// Past its tab's retention at `now`: never shown (SPEC §4), even while
@@ -79,6 +110,11 @@ pub fn merge_refresh(rows: &mut Vec<Row>, page: Vec<Row>, now: f64) -> bool {
         if let Some(r) = rows.iter_mut().find(|r| r.n.id == n.n.id && !r.read) {
             r.read = true;
             changed = true;
+        }
+    }
+    for n in &page {
+        if let Some(approval) = &n.approval {
+            changed |= set_approval(rows, &n.n.id, approval);
         }
     }
     for row in listable(page, now) {
@@ -135,6 +171,37 @@ pub fn set_read(rows: &mut [Row], id: &str, read: bool) -> Option<(Tab, Category
     Some((r.n.tab, r.n.category))
 }
 
+/// Shows listed row `id`'s approval as `approval` now stands (settled
+/// elsewhere, or by this tab); whether that changed the row.
+pub fn set_approval(rows: &mut [Row], id: &str, approval: &Approval) -> bool {
+    let Some(r) = rows.iter_mut().find(|r| r.n.id == id && r.approval.as_ref() != Some(approval)) else {
+        return false;
+    };
+    r.approval = Some(approval.clone());
+    if approval.state != ApprovalState::Pending {
+        r.deciding = None;
+    }
+    true
+}
+
+/// Starts this tab's decision on listed row `id`, unless one is already on
+/// its way (a double click); whether it started.
+pub fn begin_deciding(rows: &mut [Row], id: &str) -> bool {
+    let Some(r) = rows.iter_mut().find(|r| r.n.id == id) else { return false };
+    if matches!(r.deciding, Some(Deciding::Sending | Deciding::Waiting)) {
+        return false;
+    }
+    r.deciding = Some(Deciding::Sending);
+    true
+}
+
+/// Sets this tab's decision state on listed row `id`; whether it changed.
+pub fn set_deciding(rows: &mut [Row], id: &str, deciding: Option<Deciding>) -> bool {
+    let Some(r) = rows.iter_mut().find(|r| r.n.id == id && r.deciding != deciding) else { return false };
+    r.deciding = deciding;
+    true
+}
+
 /// Drops the rows past their tab's retention at `now`; whether any went.
 pub fn drop_expired(rows: &mut Vec<Row>, now: f64) -> bool {
     let listed = rows.len();
@@ -185,6 +252,7 @@ mod tests {
             link: None,
             created_at: String::new(),
             read_at: read.then(String::new),
+            approval: None,
         }
     }
 
@@ -270,6 +338,34 @@ mod tests {
         assert_eq!(set_read(&mut rows, "30", false), Some((Tab::General, Category::Mention)));
         assert_eq!(set_read(&mut rows, "30", false), None, "already unread");
         assert_eq!(newest_id(&rows).as_deref(), Some("30"));
+    }
+
+    #[test]
+    fn a_settled_approval_replaces_the_listed_one_once() {
+        let pending_approval = Approval { state: ApprovalState::Pending, by: None, at: None, note: None };
+        let mut pending = row("7", 1.0);
+        pending.approval = Some(pending_approval.clone());
+        let mut rows = vec![row("8", 0.5), pending];
+        assert!(begin_deciding(&mut rows, "7"));
+        assert!(!begin_deciding(&mut rows, "7"), "a double click sends once");
+        assert!(set_deciding(&mut rows, "7", Some(Deciding::Failed)));
+        assert!(begin_deciding(&mut rows, "7"), "after a failure it can be sent again");
+        let approved = Approval {
+            state: ApprovalState::Approved,
+            by: Some("Ayu Lestari".into()),
+            at: Some("2026-12-02T08:00:00Z".into()),
+            note: None,
+        };
+        assert!(set_approval(&mut rows, "7", &approved));
+        assert_eq!(rows[1].approval.as_ref(), Some(&approved));
+        assert_eq!(rows[1].deciding, None, "settled: nothing left in flight");
+        assert!(!set_approval(&mut rows, "7", &approved), "already shown");
+        assert!(!set_approval(&mut rows, "99", &approved), "not listed");
+        // A refresh brings a decision taken while this tab was away.
+        let mut stale = vec![row("7", 1.0)];
+        stale[0].approval = Some(pending_approval);
+        assert!(merge_refresh(&mut stale, rows.clone(), NOW));
+        assert_eq!(stale.iter().find(|r| r.n.id == "7").unwrap().approval.as_ref(), Some(&approved));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use web_sys::{BroadcastChannel, EventSource, MessageEvent};
 use crate::api::Api;
 use crate::state::Bell;
 
-const EVENTS: [&str; 3] = ["notification", "read", "counts"];
+const EVENTS: [&str; 4] = ["notification", "read", "approval", "counts"];
 /// After the stream closed for good (an HTTP error), the leader tries again after this long.
 const RETRY_MS: i32 = 5_000;
 

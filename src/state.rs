@@ -1,7 +1,7 @@
 //! The widget's state as signals, and the actions that change it (load,
 //! page, mark read, read all). Components read these; only actions write.
 
-use bell_protocol::{Category, Tab};
+use bell_protocol::{Category, Decision, Tab};
 use reactive_graph::owner::{LocalStorage, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
@@ -10,7 +10,7 @@ use reactive_graph::wrappers::read::Signal;
 
 use crate::api::{Api, ApiError, View};
 use crate::counts::Counts;
-use crate::feed::{self, Generation, Notification, Row, id_order};
+use crate::feed::{self, Approval, Deciding, Generation, Notification, Row, id_order};
 use crate::i18n::Lang;
 
 /// What the list area shows besides items.
@@ -22,6 +22,25 @@ pub enum Status {
     Error,
     Offline,
     AuthExpired,
+}
+
+/// How long a decision that met an offline browser waits at most before
+/// it is tried again (the `online` event usually comes first).
+const RETRY_DECISION_MS: i32 = 5_000;
+
+/// Resolves at the window's next `online` event, or after `ms`.
+async fn back_online(ms: i32) {
+    let window = crate::view::window();
+    let mut listener = None;
+    let wait = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.add_event_listener_with_callback("online", &resolve);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        listener = Some(resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(wait).await;
+    if let Some(listener) = listener {
+        let _ = window.remove_event_listener_with_callback("online", &listener);
+    }
 }
 
 /// A row for `n`, with its time and local day read by the browser.
@@ -155,7 +174,11 @@ impl Bell {
             }
             match page {
                 Ok(page) => {
-                    self.rows.try_update(|rows| rows.extend(listable(page.items)));
+                    let mut items = Some(listable(page.items));
+                    self.change_rows(&mut |rows| {
+                        rows.extend(items.take().unwrap_or_default());
+                        true
+                    });
                     self.next_cursor.try_set(page.next_cursor);
                     self.status.try_set(Status::Idle);
                 }
@@ -183,7 +206,10 @@ impl Bell {
                 return;
             }
             let page: Vec<Row> = page.items.into_iter().map(row).collect();
-            self.rows.maybe_update(|rows| feed::merge_refresh(rows, page, crate::intl::now()));
+            let mut page = Some(page);
+            self.change_rows(&mut |rows| {
+                feed::merge_refresh(rows, page.take().unwrap_or_default(), crate::intl::now())
+            });
         });
     }
 
@@ -207,10 +233,22 @@ impl Bell {
 
     /// Sets a listed row's read state; its tab and category when that changed it.
     fn set_read(self, id: &str, read: bool) -> Option<(Tab, Category)> {
+        let mut changed = None;
+        self.change_rows(&mut |rows| {
+            changed = feed::set_read(rows, id, read);
+            changed.is_some()
+        });
+        changed
+    }
+
+    /// Changes the list through `f`, which answers whether it changed
+    /// anything (subscribers run only then). Every change of the list goes
+    /// through here: one compiled update instead of one per caller.
+    fn change_rows(self, f: &mut dyn FnMut(&mut Vec<Row>) -> bool) -> bool {
         self.rows.try_maybe_update(|rows| {
-            let changed = feed::set_read(rows, id, read);
-            (changed.is_some(), changed)
-        })?
+            let changed = f(rows);
+            (changed, changed)
+        }) == Some(true)
     }
 
     /// Marks read what the active tab and category hold, up to the newest
@@ -223,7 +261,7 @@ impl Bell {
             match api.read_all(view.tab, view.category, up_to.clone()).await {
                 Ok(_) => {
                     if let Some(up_to) = up_to {
-                        self.mark_listed_read(|r| id_order(&r.n.id, &up_to).is_le());
+                        self.mark_listed_read(&|r| id_order(&r.n.id, &up_to).is_le());
                     }
                     self.load_counts();
                 }
@@ -232,8 +270,61 @@ impl Bell {
         });
     }
 
-    /// Applies an event of the live stream (`notification`, `read`, `counts`)
-    /// whose JSON is `data`.
+    /// Decides listed approval request `id`. A decision already on its way
+    /// (a double click, Enter held down) is not sent again.
+    pub fn decide(self, id: &str, decision: Decision, note: Option<String>) {
+        if self.change_rows(&mut |rows| feed::begin_deciding(rows, id)) {
+            self.send_decision(id.to_owned(), decision, note);
+        }
+    }
+
+    fn set_deciding(self, id: &str, state: Option<Deciding>) {
+        self.change_rows(&mut |rows| feed::set_deciding(rows, id, state));
+    }
+
+    /// Sends a decision until it has an answer. While the browser is
+    /// offline it waits for the network to come back (or tries again every
+    /// few seconds, as a server out of reach looks the same). One the server
+    /// took before the connection dropped, or one settled meanwhile, answers
+    /// `409` with the standing decision: nothing is ever decided twice.
+    fn send_decision(self, id: String, decision: Decision, note: Option<String>) {
+        spawn_local(async move {
+            // (Read each time: the host may give a new token meanwhile; none once unmounted.)
+            while let Some(api) = self.api.try_get_untracked() {
+                match api.decide(&id, decision, note.as_deref()).await {
+                    // Ours, or (409) the one that came first: either settles the card.
+                    Ok(approval) => return self.settled(&id, approval),
+                    Err(ApiError::Offline) => {
+                        self.set_deciding(&id, Some(Deciding::Waiting));
+                        back_online(RETRY_DECISION_MS).await;
+                        self.set_deciding(&id, Some(Deciding::Sending));
+                    }
+                    Err(e) => {
+                        self.set_deciding(&id, Some(Deciding::Failed));
+                        if e == ApiError::Unauthorized {
+                            self.failed(e);
+                        }
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Shows listed row `id`'s approval as settled: read, with its outcome.
+    fn settled(self, id: &str, approval: Approval) {
+        self.change_rows(&mut |rows| feed::set_approval(rows, id, &approval));
+        if let Some((tab, category)) = self.set_read(id, true) {
+            self.counts.update(|c| {
+                if let Some(c) = c {
+                    c.take_one(tab, category);
+                }
+            });
+        }
+    }
+
+    /// Applies an event of the live stream (`notification`, `read`,
+    /// `approval`, `counts`) whose JSON is `data`.
     pub fn apply_stream_event(self, event: &str, data: &str) {
         match event {
             "counts" => {
@@ -251,24 +342,34 @@ impl Bell {
                 }
                 let more = self.next_cursor.get_untracked().is_some();
                 let row = row(n);
-                self.rows.try_maybe_update(|rows| (feed::insert_live(rows, row, crate::intl::now(), more), ()));
+                let mut row = Some(row);
+                self.change_rows(&mut |rows| {
+                    row.take().is_some_and(|row| feed::insert_live(rows, row, crate::intl::now(), more))
+                });
             }
             "read" => {
                 let Some(change) = crate::wire::parse(data).and_then(|v| crate::wire::read_change(&v)) else { return };
-                self.mark_listed_read(|r| feed::covers(&change, r));
+                self.mark_listed_read(&|r| feed::covers(&change, r));
+            }
+            "approval" => {
+                let Some((id, approval)) = crate::wire::parse(data).and_then(|v| crate::wire::approval_change(&v))
+                else {
+                    return;
+                };
+                self.settled(&id, approval);
             }
             _ => {}
         }
     }
 
     /// Marks read every listed row `which` picks (one update, if any changed).
-    fn mark_listed_read(self, which: impl Fn(&Row) -> bool) {
-        self.rows.maybe_update(|rows| feed::mark_read_where(rows, which));
+    fn mark_listed_read(self, which: &dyn Fn(&Row) -> bool) {
+        self.change_rows(&mut |rows| feed::mark_read_where(rows, which));
     }
 
     /// Drops the listed rows that have passed their tab's retention by `now`.
     pub fn drop_expired(self, now: f64) {
-        self.rows.maybe_update(|rows| feed::drop_expired(rows, now));
+        self.change_rows(&mut |rows| feed::drop_expired(rows, now));
     }
 
     /// Unread count of a tab (0 until counts are known).

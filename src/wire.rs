@@ -5,12 +5,12 @@
 //! docs/BENCHMARKS.md.) A reader answers `None` for a shape it does not know,
 //! which callers treat as a failed response.
 
-use bell_protocol::{Actor, Category, ReadChange, Settings, Tab};
+use bell_protocol::{Actor, ApprovalState, Category, ReadChange, Settings, Tab};
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::counts::Counts;
-use crate::feed::Notification;
+use crate::feed::{Approval, Notification};
 use crate::i18n::{Arg, Args};
 
 /// `bell_protocol::Page` as the widget reads it.
@@ -94,7 +94,24 @@ pub fn notification(v: &JsValue) -> Option<Notification> {
         link: string(v, "link"),
         created_at: string(v, "created_at")?,
         read_at: string(v, "read_at"),
+        approval: approval_of(&get(v, "approval")),
     })
+}
+
+/// An approval object, as far as a card shows it; `None` for `null` or a
+/// shape it does not know.
+pub fn approval_of(v: &JsValue) -> Option<Approval> {
+    Some(Approval {
+        state: ApprovalState::parse(&string(v, "state")?)?,
+        by: string(&get(v, "decided_by"), "name"),
+        at: string(v, "decided_at"),
+        note: string(v, "note"),
+    })
+}
+
+/// The stream's `approval` event: a notification id and its approval.
+pub fn approval_change(v: &JsValue) -> Option<(String, Approval)> {
+    Some((string(v, "notification_id")?, approval_of(&get(v, "approval"))?))
 }
 
 pub fn page(v: &JsValue) -> Option<Page> {
@@ -163,6 +180,7 @@ mod tests {
             link: Some("/deals/42".into()),
             created_at: "2026-11-24T08:15:00Z".into(),
             read_at: None,
+            approval: None,
         }
     }
 
@@ -209,6 +227,34 @@ mod tests {
         assert_eq!(read_change(&read(&everything)), Some(everything));
 
         assert_eq!(settings(&read(&Settings { sound: false })), Some(Settings { sound: false }));
+    }
+
+    #[wasm_bindgen_test]
+    fn approvals_in_the_list_and_on_the_stream() {
+        let budi = Actor::User { id: "u-1".into(), name: "Budi".into() };
+        use bell_protocol::{Decider, DecisionSource};
+        let mut wire = notification_json(budi);
+        assert_eq!(notification(&read(&wire)).unwrap().approval, None);
+        wire.approval = Some(bell_protocol::Approval::pending("apv-9"));
+        let pending = Approval { state: ApprovalState::Pending, by: None, at: None, note: None };
+        assert_eq!(notification(&read(&wire)).unwrap().approval, Some(pending));
+        let decided = bell_protocol::Approval {
+            id: "apv-9".into(),
+            state: ApprovalState::Rejected,
+            decided_by: Some(Decider { id: "u-2".into(), name: "Ayu Lestari".into() }),
+            decided_at: Some("2026-12-02T08:00:00Z".into()),
+            note: Some("<b>no</b>".into()),
+            source: Some(DecisionSource::Producer),
+        };
+        let change = bell_protocol::ApprovalChange { notification_id: "42".into(), approval: decided };
+        let shown = Approval {
+            state: ApprovalState::Rejected,
+            by: Some("Ayu Lestari".into()),
+            at: Some("2026-12-02T08:00:00Z".into()),
+            note: Some("<b>no</b>".into()),
+        };
+        assert_eq!(approval_change(&read(&change)), Some(("42".into(), shown)));
+        assert_eq!(approval_change(&read(&json!({"notification_id": "1", "approval": null}))), None);
     }
 
     #[wasm_bindgen_test]

@@ -45,3 +45,14 @@ time-now = now
 time-minutes = { $n }m
 time-hours = { $n }h
 time-days = { $n }d
+# An approval request decided from the bell (API.md §6).
+approve = Approve
+reject = Reject
+reject-note = Note (optional)
+cancel = Cancel
+approval-decided = { $state ->
+    [approved] Approved by { $name } · { $when }
+   *[rejected] Rejected by { $name } · { $when }
+}
+approval-waiting = You're offline. Your decision is sent when you're back online.
+approval-failed = Couldn't send your decision. Try again.

@@ -41,3 +41,14 @@ time-now = baru saja
 time-minutes = { $n } mnt
 time-hours = { $n } j
 time-days = { $n } hr
+# Permintaan persetujuan yang diputuskan dari lonceng (API.md §6).
+approve = Setujui
+reject = Tolak
+reject-note = Catatan (opsional)
+cancel = Batal
+approval-decided = { $state ->
+    [approved] Disetujui oleh { $name } · { $when }
+   *[rejected] Ditolak oleh { $name } · { $when }
+}
+approval-waiting = Anda sedang offline. Keputusan Anda dikirim saat Anda kembali online.
+approval-failed = Keputusan Anda gagal dikirim. Coba lagi.

@@ -49,6 +49,13 @@ pub const UI_MESSAGES: &[(&str, &[&str])] = &[
     ("time-minutes", &["n"]),
     ("time-hours", &["n"]),
     ("time-days", &["n"]),
+    ("approve", &[]),
+    ("reject", &[]),
+    ("reject-note", &[]),
+    ("cancel", &[]),
+    ("approval-decided", &["state", "name", "when"]),
+    ("approval-waiting", &[]),
+    ("approval-failed", &[]),
 ];
 
 /// Arguments the widget adds to every kind's message.
@@ -221,7 +228,9 @@ mod tests {
     #[test]
     fn a_ui_message_nothing_shows_and_a_markup_name_nothing_defines() {
         let found = problems("en", "ui.ftl", &|t| t + "stray = Stray\n");
-        assert_problem(&found, "locales/en/ui.ftl:48: en: message `stray`: the widget never shows it");
+        // Appended: on the line after the file's last.
+        let line = std::fs::read_to_string("locales/en/ui.ftl").unwrap().lines().count() + 1;
+        assert_problem(&found, &format!("locales/en/ui.ftl:{line}: en: message `stray`: the widget never shows it"));
         let found = check(&catalogs(None).unwrap(), &["mark-al-read".to_owned()]);
         assert_problem(&found, "src/view/shell.html: names message `mark-al-read`");
     }

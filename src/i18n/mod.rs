@@ -125,6 +125,12 @@ impl Catalog {
         self.format(id, &Scoped { catalog: *self, list: vec![(name, Value::num(n as f64))] })
     }
 
+    /// A UI message with text arguments.
+    pub fn with(&self, id: &str, args: &[(&'static str, &str)]) -> String {
+        let list = args.iter().map(|(k, v)| (*k, Value::Str(Cow::Borrowed(*v)))).collect();
+        self.format(id, &Scoped { catalog: *self, list })
+    }
+
     /// A notification's text from its kind, arguments and actor.
     pub fn notification(&self, kind_name: &str, args: &Args, actor: &Actor) -> String {
         let Some(spec) = kind::kind(kind_name) else {
@@ -228,6 +234,13 @@ mod tests {
         assert_eq!(en.count("bell-label", "count", 3), "Notifications, 3 unread");
         assert_eq!(id.count("bell-label", "count", 3), "Notifikasi, 3 belum dibaca");
         assert_eq!(en.text("no-such-message"), "no-such-message");
+        let decided = |c: &Catalog, state| {
+            c.with("approval-decided", &[("state", state), ("name", "Ayu Lestari"), ("when", "5m")])
+        };
+        assert_eq!(decided(&en, "approved"), "Approved by Ayu Lestari · 5m");
+        assert_eq!(decided(&en, "rejected"), "Rejected by Ayu Lestari · 5m");
+        assert_eq!(decided(&id, "approved"), "Disetujui oleh Ayu Lestari · 5m");
+        assert_eq!(decided(&id, "rejected"), "Ditolak oleh Ayu Lestari · 5m");
         assert_eq!(en.notification("no.such.kind", deal, &budi), "no.such.kind");
     }
 

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Node};
 
+use super::approval::{self, ApprovalView};
 use super::dom::{self, Teardown};
 use super::refs::{RowParts, Shell};
 use crate::feed::Row;
@@ -63,12 +64,15 @@ fn opens_here(link: &str, origin: &str) -> bool {
 /// A row on screen and what its text was made from.
 struct RowView {
     li: Element,
+    body: Element,
     link: Element,
     time: Element,
     mark: Element,
     read: bool,
     lang: Option<Lang>,
     age: (&'static str, u64),
+    /// Approve / Reject and the outcome, for an actionable request.
+    approval: Option<ApprovalView>,
     /// The render that last listed it: rows no render lists any more go.
     render: u64,
 }
@@ -77,7 +81,7 @@ impl RowView {
     /// A row's nodes, with everything that never changes filled in.
     fn build(template: &Element, row: &Row, origin: &str) -> RowView {
         let li: Element = template.clone_node_with_deep(true).expect_throw("row").unchecked_into();
-        let RowParts { avatar, category_icon, link, time, mark } = RowParts::of(&li);
+        let RowParts { avatar, category_icon, body, link, time, mark } = RowParts::of(&li);
         let n = &row.n;
         dom::set_attr(&li, "data-id", &n.id);
         match initials(&n.actor) {
@@ -102,11 +106,17 @@ impl RowView {
             }
         }
         dom::set_attr(&time, "datetime", &n.created_at);
-        RowView { li, link, time, mark, read: true, lang: None, age: ("", 0), render: 0 }
+        RowView { li, body, link, time, mark, read: true, lang: None, age: ("", 0), approval: None, render: 0 }
     }
 
-    /// Brings the row's state and text up to date.
-    fn update(&mut self, row: &Row, lang: Lang, now: f64, mark_label: &str) {
+    /// Brings the row's state and text up to date (`approval_template`: the
+    /// part an actionable request adds).
+    fn update(&mut self, row: &Row, lang: Lang, now: f64, mark_label: &str, approval_template: &Element) {
+        if let Some(a) = &row.approval {
+            let body = &self.body;
+            let view = self.approval.get_or_insert_with(|| ApprovalView::build(approval_template, body));
+            view.update(a, row.deciding, lang, now);
+        }
         if self.read != row.read {
             let _ = self.li.class_list().toggle_with_force("item--unread", !row.read);
             self.read = row.read;
@@ -170,12 +180,15 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
     // The page's origin, read once: it never changes under a page.
     let origin = dom::window().location().origin().unwrap_or_default();
     // The row's markup: the `<li>` of `<template data-ref="row">`.
-    let template = shell
-        .row
-        .unchecked_ref::<web_sys::HtmlTemplateElement>()
-        .content()
-        .first_element_child()
-        .expect_throw("a row in the template");
+    let first_of = |template: &Element| {
+        template
+            .unchecked_ref::<web_sys::HtmlTemplateElement>()
+            .content()
+            .first_element_child()
+            .expect_throw("an element in the template")
+    };
+    let template = first_of(&shell.row);
+    let approval_template = first_of(&shell.approval);
     let views = RefCell::new(FxHashMap::<String, RowView>::default());
     let renders = Cell::new(0u64);
     dom::bind(move || {
@@ -190,7 +203,7 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
                     views.insert(r.n.id.clone(), RowView::build(&template, r, &origin));
                 }
                 if let Some(view) = views.get_mut(&r.n.id) {
-                    view.update(r, lang, now, &mark_label);
+                    view.update(r, lang, now, &mark_label, &approval_template);
                     view.render = render;
                 }
             }
@@ -210,22 +223,32 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
     // and marks it read; its button only marks it read.
     teardown.on(&panel, "click", move |ev| {
         let Some(act) = dom::closest(&ev, "[data-act]") else { return };
-        match act.get_attribute("data-act").as_deref() {
-            Some("retry") => bell.load_first_page(),
-            Some("open" | "mark") => {
-                if let Some(id) = act.closest("[data-id]").ok().flatten().and_then(|li| li.get_attribute("data-id")) {
-                    bell.mark_read(&id);
-                }
+        let id = act.closest("[data-id]").ok().flatten().and_then(|li| li.get_attribute("data-id"));
+        match (act.get_attribute("data-act").as_deref(), id) {
+            (Some("retry"), _) => bell.load_first_page(),
+            (Some("open" | "mark"), Some(id)) => bell.mark_read(&id),
+            (Some(other), Some(id)) => {
+                approval::on_click(bell, other, &act, &id);
             }
             _ => {}
         }
     });
-    // A row without a link is a focusable `role=link`: Enter marks it read.
     teardown.on(&panel, "keydown", move |ev| {
-        if ev.unchecked_ref::<web_sys::KeyboardEvent>().key() == "Enter"
-            && let Some(link) = dom::closest(&ev, ".item__link:not([href])")
-        {
-            link.unchecked_ref::<web_sys::HtmlElement>().click();
+        match ev.unchecked_ref::<web_sys::KeyboardEvent>().key().as_str() {
+            // A row without a link is a focusable `role=link`: Enter marks it read.
+            "Enter" => {
+                if let Some(link) = dom::closest(&ev, ".item__link:not([href])") {
+                    link.unchecked_ref::<web_sys::HtmlElement>().click();
+                }
+            }
+            // Escape in the note of a rejection closes the note, not the panel.
+            "Escape" => {
+                if let Some(form) = dom::closest(&ev, ".approval__form") {
+                    ev.stop_propagation();
+                    approval::cancel(&form);
+                }
+            }
+            _ => {}
         }
     });
 

@@ -7,6 +7,7 @@
 //! effects (`dom::bind`) owned by the mount's reactive owner, and listeners
 //! live in the returned [`Teardown`]: unmounting drops both.
 
+mod approval;
 mod bell;
 mod dom;
 /// `Shell` and `RowParts`: the markup's `data-ref`s as typed structs (build.rs).

@@ -31,9 +31,11 @@ function freePort() {
 }
 
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-/** An HS256 user token, as a host page would get from its login. */
-export function token(sub, expiresIn = 3600) {
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + expiresIn })}`;
+/** An HS256 user token, as a host page would get from its login (`name`:
+ *  the optional display name claim). */
+export function token(sub, expiresIn = 3600, name = undefined) {
+  const claims = { sub, exp: Math.floor(Date.now() / 1000) + expiresIn, ...(name ? { name } : {}) };
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
   return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
@@ -97,6 +99,16 @@ export async function start({ demo = false } = {}) {
       });
       if (res.status !== 202) throw new Error(`ingest ${res.status}: ${await res.text()}`);
       return res.json();
+    },
+    /** A producer's call with the service token: `[status, body]`. */
+    async producer(method, path, body) {
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return [res.status, text ? JSON.parse(text) : null];
     },
     async stop() {
       await browser.close();
