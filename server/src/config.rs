@@ -51,6 +51,9 @@ pub struct Config {
 /// to start without them being these).
 pub const DEMO_JWT_SECRET: &str = "demo-jwt-secret-not-for-production";
 pub const DEMO_SERVICE_TOKEN: &str = "demo-service-token";
+/// The demo's decision webhook signs with this key; its receiver is the
+/// demo itself (`/demo/webhook`), unless `BELL_DECISION_WEBHOOK_URL` is set.
+pub const DEMO_WEBHOOK_SECRET: &str = "demo-webhook-secret";
 
 impl Config {
     /// Reads the environment through `var` (a closure, so tests need not touch
@@ -129,6 +132,12 @@ impl Config {
             max_connections: count("BELL_MAX_CONNECTIONS", 20_000)?,
             max_streams_per_user: count("BELL_MAX_STREAMS_PER_USER", crate::hub::MAX_STREAMS_PER_USER)?,
             webhook: match get("BELL_DECISION_WEBHOOK_URL") {
+                None if demo => Some(crate::webhook::WebhookSettings {
+                    url: url::Url::parse(&format!("http://{listen}/demo/webhook"))
+                        .context("the demo's webhook address")?,
+                    secret: DEMO_WEBHOOK_SECRET.into(),
+                    first_retry: Duration::from_millis(500),
+                }),
                 None => None,
                 Some(url) => {
                     let url = url::Url::parse(&url)

@@ -81,6 +81,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             body["id"] = json!(format!("demo-{user}-{i}"));
             body["actor"] = json!({"type": "user", "id": actor, "name": name});
             body["recipients"] = json!([user]);
+            if body["kind"].as_str().is_some_and(|k| k.ends_with(".requested")) {
+                // Actionable: it can be decided from the bell.
+                body["approval_id"] = json!(format!("demo-seed-{user}-{i}"));
+            }
             let event = ingest::validate(serde_json::from_value(body)?, &[], now - ago)?;
             let read = i % 3 == 2;
             rows.push(SeedRow { recipient: user.to_string(), event, read });
@@ -152,6 +156,9 @@ pub fn routes() -> axum::Router<AppState> {
             }),
         )
         .route("/demo/fire", post(fire))
+        .route("/demo/approval", post(request_approval))
+        .route("/demo/approval/{approval_id}/resolve", post(resolve_on_deal_page))
+        .route("/demo/webhook", post(receive_decision).get(received_decisions))
         .route("/demo/presence", get(presence))
         // As a host would: the widget's service worker on the page's origin.
         .route(
@@ -204,6 +211,79 @@ async fn fire(
     Ok(axum::Json(answer))
 }
 
+/// Asks the signed-in demo user and Budi Santoso (co-approver) to approve
+/// an expense, as a CRM would: an actionable request (API.md §6).
+async fn request_approval(State(state): State<AppState>) -> crate::error::AppResult<axum::Json<serde_json::Value>> {
+    let approval_id = format!("demo-apv-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let (citra, citra_name) = USERS[2];
+    let body = json!({
+        "id": format!("demo-request-{approval_id}"),
+        "kind": "approval.expense.requested",
+        "approval_id": approval_id,
+        "actor": {"type": "user", "id": citra, "name": citra_name},
+        "recipients": [USERS[0].0, USERS[1].0],
+        "args": {"expense_name": "Client dinner at Plataran", "amount": 2_750_000, "currency": "IDR"},
+        "link": "/demo/crm",
+    });
+    crate::pipeline::accept(&state, crate::body::parse(&body)?).await?;
+    Ok(axum::Json(json!({"approval_id": approval_id})))
+}
+
+/// The CRM decides on its own deal page: the producer's resolution.
+async fn resolve_on_deal_page(
+    State(state): State<AppState>,
+    Path(approval_id): Path<String>,
+) -> crate::error::AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let by = bell_protocol::Decider { id: USERS[3].0.into(), name: USERS[3].1.into() };
+    let settlement = crate::store::Settlement {
+        state: bell_protocol::ApprovalState::Approved,
+        decided_by: &by,
+        note: Some("Approved on the expense page"),
+        source: bell_protocol::DecisionSource::Producer,
+        webhook: false,
+    };
+    let settled = state.store.settle(&approval_id, &settlement, now_ms()).await?;
+    let status = match &settled {
+        crate::store::Settle::Settled { approvers, .. } => {
+            for user in approvers {
+                state.hub.wake(user);
+            }
+            axum::http::StatusCode::OK
+        }
+        crate::store::Settle::Standing(_) => axum::http::StatusCode::CONFLICT,
+        crate::store::Settle::Unknown => return Err(crate::error::AppError::NotFound),
+    };
+    Ok(status.into_response())
+}
+
+/// The deliveries the demo's webhook receiver took, newest first.
+static RECEIVED: std::sync::Mutex<Vec<serde_json::Value>> = std::sync::Mutex::new(Vec::new());
+
+/// The demo's own webhook receiver: checks `Bell-Signature` as a producer
+/// would (docs/APPROVALS.md) and keeps what it got for the page to show.
+async fn receive_decision(headers: axum::http::HeaderMap, body: String) -> axum::http::StatusCode {
+    let signature = headers.get("bell-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let t = signature.split(',').find_map(|p| p.strip_prefix("t=")).and_then(|t| t.parse::<u64>().ok());
+    let valid = t.is_some_and(|t| crate::webhook::signature(crate::config::DEMO_WEBHOOK_SECRET, t, &body) == signature);
+    let Ok(mut decision) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return axum::http::StatusCode::BAD_REQUEST;
+    };
+    decision["signature_valid"] = json!(valid);
+    decision["received_at"] = json!(crate::clock::rfc3339(now_ms()));
+    let mut received = RECEIVED.lock().unwrap_or_else(|e| e.into_inner());
+    // At least once: a retried delivery repeats its `delivery_id`.
+    if !received.iter().any(|d| d["delivery_id"] == decision["delivery_id"]) {
+        received.insert(0, decision);
+        received.truncate(50);
+    }
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn received_decisions() -> axum::Json<serde_json::Value> {
+    axum::Json(json!(*RECEIVED.lock().unwrap_or_else(|e| e.into_inner())))
+}
+
 /// The caller's devices and their presence as routing sees it right now
 /// (reports inside `BELL_PRESENCE_TTL_SECS`), for the page's live table.
 async fn presence(
@@ -233,7 +313,7 @@ async fn presence(
 
 fn page(state: &AppState, app: &str) -> String {
     let (me, my_name) = USERS[0];
-    let token = state.auth.issue(me, 12 * 3600);
+    let token = state.auth.issue_named(me, Some(my_name), 12 * 3600);
     let kinds: String =
         bell_protocol::KINDS.iter().map(|k| format!("<option value=\"{0}\">{0}</option>", k.name)).collect();
     let actors: String = USERS[1..]
@@ -289,6 +369,18 @@ fn page(state: &AppState, app: &str) -> String {
     <p id="result" role="status"></p>
     <h3>Why did (or didn't) a pop-up or push go out?</h3>
     <table id="routing"><thead><tr><th>device</th><th>platform</th><th>channel</th><th>decision</th><th>reason</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section>
+    <h2>Approvals decided from the bell</h2>
+    <p>Citra asks {my_name} and Budi Santoso to approve an expense. Approve or reject it in the bell (its Approval
+    tab): the card settles at once in every tab, for both approvers, and the server tells the CRM through a signed
+    webhook. Or let the CRM decide on its own page first: the card settles the same way.</p>
+    <button id="request-approval">Request an expense approval</button>
+    <button id="resolve-approval" disabled>Approve it on the expense page instead</button>
+    <p id="approval-result" role="status"></p>
+    <h3>Webhook deliveries the server made</h3>
+    <table id="webhook"><caption class="hint">The demo's own receiver checks each <code>Bell-Signature</code>, as a CRM would</caption>
+      <thead><tr><th>approval</th><th>decision</th><th>by</th><th>note</th><th>signature</th></tr></thead><tbody></tbody></table>
   </section>
   <section>
     <h2>Devices and presence</h2>
@@ -366,6 +458,32 @@ fn page(state: &AppState, app: &str) -> String {
   }}
   showPresence();
   setInterval(showPresence, 1000);
+  let approvalId = null;
+  document.getElementById('request-approval').addEventListener('click', async () => {{
+    const out = await (await fetch('/demo/approval', {{ method: 'POST' }})).json();
+    approvalId = out.approval_id;
+    document.getElementById('resolve-approval').disabled = false;
+    document.getElementById('approval-result').textContent = `Requested approval ${{approvalId}} from {my_name} and Budi Santoso.`;
+  }});
+  document.getElementById('resolve-approval').addEventListener('click', async () => {{
+    const res = await fetch(`/demo/approval/${{approvalId}}/resolve`, {{ method: 'POST' }});
+    document.getElementById('approval-result').textContent = res.status === 200
+      ? `The CRM approved ${{approvalId}} on its own page.` : `${{approvalId}} was already decided.`;
+  }});
+  async function showWebhook() {{
+    const list = await (await fetch('/demo/webhook')).json().catch(() => []);
+    const rows = list.map((d) => {{
+      const tr = document.createElement('tr');
+      for (const v of [d.approval_id, d.decision, d.decided_by?.name, d.note ?? '', d.signature_valid ? 'valid' : 'INVALID']) {{
+        const td = document.createElement('td'); td.textContent = v; tr.append(td);
+      }}
+      return tr;
+    }});
+    if (!rows.length) {{ const tr = document.createElement('tr'); tr.innerHTML = '<td colspan=5>No decision yet.</td>'; rows.push(tr); }}
+    document.querySelector('#webhook tbody').replaceChildren(...rows);
+  }}
+  showWebhook();
+  setInterval(showWebhook, 1000);
   for (const phone of document.querySelectorAll('.phone')) {{
     const {{ platform, app }} = phone.dataset;
     const device_id = `demo-${{platform}}-${{app}}`;

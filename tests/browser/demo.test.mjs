@@ -54,3 +54,30 @@ test('the demo page shows each device\'s presence live and why each event was or
   await page.screenshot({ path: `${ARTIFACTS}/demo-presence.png`, fullPage: true });
   await page.close();
 });
+
+test('the CRM page requests an approval, the bell decides it, and the page shows the signed webhook delivery', async () => {
+  const page = await env.browser.newPage();
+  await page.goto(`${env.api}/demo/crm`);
+  await bellButton(page).waitFor();
+  await page.getByRole('button', { name: 'Request an expense approval' }).click();
+  await page.getByText(/^Requested approval demo-apv-/).waitFor();
+  const approvalId = (await page.locator('#approval-result').textContent()).match(/demo-apv-\w+/)[0];
+  await bellButton(page).click();
+  await page.getByRole('tab', { name: 'Approval' }).click();
+  const card = page.getByRole('listitem').filter({ hasText: 'Client dinner at Plataran' });
+  await card.getByRole('button', { name: 'Reject' }).click();
+  await card.getByRole('textbox', { name: 'Note (optional)' }).fill('Over the team budget');
+  await card.getByRole('button', { name: 'Reject' }).click();
+  await card.getByText('Rejected by Ayu Lestari · now').waitFor({ timeout: 2000 });
+  const row = page.locator('#webhook tbody tr', { hasText: approvalId });
+  await row.waitFor({ timeout: 5000 });
+  assert.deepEqual(await row.locator('td').allTextContents(), [approvalId, 'rejected', 'Ayu Lestari', 'Over the team budget', 'valid']);
+  // Decided elsewhere first: the next request settles from the expense page.
+  await page.getByRole('button', { name: 'Request an expense approval' }).click();
+  await page.getByRole('button', { name: 'Approve it on the expense page instead' }).click();
+  await page.getByText(/approved demo-apv-\w+ on its own page/).waitFor();
+  await bellButton(page).click(); // (the clicks on the page closed the panel)
+  await page.getByText('Approved by Dimas Pratama · now').waitFor({ timeout: 2000 });
+  await page.screenshot({ path: `${ARTIFACTS}/demo-approvals.png`, fullPage: true });
+  await page.close();
+});
