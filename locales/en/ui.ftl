@@ -54,5 +54,5 @@ approval-decided = { $state ->
     [approved] Approved by { $name } · { $when }
    *[rejected] Rejected by { $name } · { $when }
 }
-approval-waiting = You're offline. Your decision is sent when you're back online.
+approval-waiting = Offline: your decision is sent when you're back online.
 approval-failed = Couldn't send your decision. Try again.

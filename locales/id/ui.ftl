@@ -50,5 +50,5 @@ approval-decided = { $state ->
     [approved] Disetujui oleh { $name } · { $when }
    *[rejected] Ditolak oleh { $name } · { $when }
 }
-approval-waiting = Anda sedang offline. Keputusan Anda dikirim saat Anda kembali online.
-approval-failed = Keputusan Anda gagal dikirim. Coba lagi.
+approval-waiting = Offline: keputusan Anda dikirim saat kembali online.
+approval-failed = Keputusan gagal dikirim. Coba lagi.

@@ -3,8 +3,9 @@
 //! Seeds 1,000,000 notifications over 10,000 users into a SQLite file (cached
 //! in target/bench between runs), starts the release `bell-server` binary on
 //! loopback as its own process, and measures through HTTP:
-//! list-page and unread-count latency, read-all over 10,000 unread, and
-//! single-recipient ingestion throughput. Bounded in requests and time;
+//! list-page and unread-count latency, read-all over 10,000 unread,
+//! approval decisions (first decision wins, settling every approver's copy),
+//! and single-recipient ingestion throughput. Bounded in requests and time;
 //! traffic goes to 127.0.0.1 only.
 
 mod common;
@@ -25,6 +26,8 @@ const HEAVY_USERS: usize = 5;
 const HEAVY_UNREAD: usize = 10_000;
 const SECRET: &str = "bench-jwt-secret";
 const SERVICE: &str = "bench-service-token";
+/// Decisions measured per run of the decision benchmark.
+const DECISIONS: usize = 2_000;
 
 fn user(i: usize) -> String {
     format!("u-{i:05}")
@@ -256,6 +259,38 @@ async fn main() -> anyhow::Result<()> {
             &format!("read-all over {HEAVY_UNREAD} unread ({HEAVY_USERS} users)"),
             &stats(read_all, Duration::from_secs(1)),
         ));
+
+        // Decisions: actionable requests to two fresh approvers each (whose
+        // one notification is id 1), decided by the first of the two.
+        let requests = 2 * DECISIONS;
+        let (c, b) = (client.clone(), base.clone());
+        measure(requests, 16, move |k| {
+            c.post(format!("{b}/v1/events"))
+                .bearer_auth(SERVICE)
+                .json(&json!({
+                    "id": format!("bench-apv-{k}"), "kind": "approval.deal.requested", "approval_id": format!("apv-{k}"),
+                    "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
+                    "recipients": [format!("apv-{k}-a"), format!("apv-{k}-b")],
+                    "args": {"deal_name": "PT Maju Jaya renewal"}, "link": "/deals/42",
+                }))
+                .send()
+        })
+        .await;
+        let approver_tokens: Arc<Vec<String>> = Arc::new(
+            (0..requests).map(|k| auth.issue_named(&format!("apv-{k}-a"), Some("Ayu Lestari"), 3600)).collect(),
+        );
+        let decide = |concurrency: usize, from: usize| {
+            let (client, base, tokens) = (client.clone(), base.clone(), approver_tokens.clone());
+            measure(DECISIONS, concurrency, move |i| {
+                client
+                    .post(format!("{base}/v1/notifications/1/decision"))
+                    .bearer_auth(&tokens[from + i])
+                    .json(&json!({"decision": "approve", "note": "Within budget"}))
+                    .send()
+            })
+        };
+        report.push(row("decision (settles 2 approvers' copies), 1 client", &decide(1, 0).await));
+        report.push(row("decision (settles 2 approvers' copies), 8 clients", &decide(8, DECISIONS).await));
     }
 
     let ingest = |concurrency: usize, n: usize, tag: &'static str| {

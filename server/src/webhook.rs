@@ -67,7 +67,8 @@ pub fn start(store: Store, settings: WebhookSettings) -> anyhow::Result<Outbox> 
 }
 
 async fn run(store: Store, client: reqwest::Client, settings: WebhookSettings, outbox: Outbox) {
-    loop {
+    // Until shutdown closes the store (what is left is sent after the restart).
+    while !store.is_closed() {
         let now = now_ms();
         let due = match store.due_decisions(now, now + LEASE.as_millis() as i64, BATCH).await {
             Ok(due) => due,

@@ -459,3 +459,25 @@ async fn webhook_deliveries_survive_a_restart_while_the_receiver_is_away() {
     assert_eq!(receiver.bad_signatures(), 0);
     drop(server);
 }
+
+/// A later request naming the same approval adds approvers to it; one that
+/// comes after the decision arrives settled, and read.
+#[tokio::test]
+async fn a_later_request_for_the_same_approval_joins_it() {
+    let s = TestServer::start().await;
+    s.ingest_ok(request("evt-j1", "apv-j", &["u-ayu"])).await;
+    s.ingest_ok(request("evt-j2", "apv-j", &["u-budi"])).await;
+    assert_eq!(s.row_count("approvals").await, 1);
+    let budi = card(&s, "u-budi").await;
+    assert_eq!(budi["approval"]["state"], "pending");
+    let (status, body) =
+        decide(&s, &named(&s, "u-budi", "Budi Santoso"), budi["id"].as_str().unwrap(), json!({"decision": "approve"}))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(card(&s, "u-ayu").await["approval"], body["approval"], "the first request's approver too");
+    s.ingest_ok(request("evt-j3", "apv-j", &["u-citra"])).await;
+    let late = card(&s, "u-citra").await;
+    assert_eq!(late["approval"], body["approval"]);
+    assert!(late["read_at"].is_string(), "nothing to act on");
+    assert_eq!(s.counts("u-citra").await["total"], 0);
+}

@@ -18,7 +18,9 @@ use crate::intl::{age, catalog, parse_time, relative};
 use crate::state::Bell;
 
 /// What the part was last drawn from: drawn again only when one changes.
-type Drawn = (Approval, Option<Deciding>, Lang, (&'static str, u64));
+/// (The state stands for the whole approval: who decided, when and the
+/// note come with the one change a first-wins approval makes.)
+type Drawn = (ApprovalState, Option<Deciding>, Lang, (&'static str, u64));
 
 pub struct ApprovalView {
     parts: ApprovalParts,
@@ -36,8 +38,8 @@ impl ApprovalView {
     pub fn update(&mut self, approval: &Approval, deciding: Option<Deciding>, lang: Lang, now: f64) {
         let decided_at = approval.at.as_deref().map(parse_time);
         let age = decided_at.map_or(("", 0), |at| age(at, now));
-        if let Some((a, d, l, g)) = &self.drawn
-            && a == approval
+        if let Some((s, d, l, g)) = &self.drawn
+            && *s == approval.state
             && *d == deciding
             && *l == lang
             && *g == age
@@ -94,7 +96,7 @@ impl ApprovalView {
                 }
             }
         }
-        self.drawn = Some((approval.clone(), deciding, lang, age));
+        self.drawn = Some((approval.state, deciding, lang, age));
     }
 }
 

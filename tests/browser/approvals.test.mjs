@@ -142,7 +142,7 @@ test('offline → online: the decision waits for the network and is taken once',
   const c = card(page, 'Offline trip');
   await context.setOffline(true);
   await c.getByRole('button', { name: 'Approve' }).click();
-  await c.getByText("You're offline. Your decision is sent when you're back online.").waitFor({ timeout: 2000 });
+  await c.getByText("Offline: your decision is sent when you're back online.").waitFor({ timeout: 2000 });
   assert.equal(await c.getByRole('button', { name: 'Approve' }).isDisabled(), true);
   let [, decisions] = await env.producer('GET', '/v1/decisions?limit=100');
   assert.equal(decisions.items.filter((d) => d.approval_id === approvalId).length, 0, 'nothing reached the server');

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [server|stream|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|approvals|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
@@ -12,12 +12,18 @@ fn stream() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]))
 }
 
-/// The server and stream benchmarks again on PostgreSQL (a durable server
+/// Approvals: decision to every approver's stream, and the webhook outbox's drain rate.
+fn approvals() -> Result {
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "approvals_load"]))
+}
+
+/// The server, stream and approvals benchmarks again on PostgreSQL (a durable server
 /// of its own, kept in target/bench/pg); the stream one across two processes.
 fn postgres() -> Result {
     let pg = crate::postgres::for_bench()?;
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "http_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
-    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]).env("BENCH_POSTGRES_URL", &pg.url))
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "approvals_load"]).env("BENCH_POSTGRES_URL", &pg.url))
 }
 
 /// Download size of the shipped widget and its timings in headless Chromium.
@@ -31,9 +37,16 @@ pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("server") => server(),
         Some("stream") => stream(),
+        Some("approvals") => approvals(),
         Some("postgres") => postgres(),
         Some("widget") => widget(),
-        None => server().and_then(|()| stream()).and_then(|()| postgres()).and_then(|()| widget()),
-        Some(other) => Err(format!("unknown benchmark {other:?}: use `server`, `stream`, `postgres` or `widget`")),
+        None => server()
+            .and_then(|()| stream())
+            .and_then(|()| approvals())
+            .and_then(|()| postgres())
+            .and_then(|()| widget()),
+        Some(other) => {
+            Err(format!("unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `postgres` or `widget`"))
+        }
     }
 }

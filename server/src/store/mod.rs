@@ -156,6 +156,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `close` was called: background workers stop.
+    pub fn is_closed(&self) -> bool {
+        self.write.is_closed()
+    }
+
     /// Closes every connection (at shutdown, after the last request).
     pub async fn close(&self) {
         self.write.close().await;
