@@ -36,11 +36,14 @@ const FANOUT_DECISIONS: usize = 1_000;
 const FANOUT_RATE: u64 = 50;
 const OUTBOX_DECISIONS: usize = 10_000;
 
-/// When each approval's `approval` event reached each of its two approvers.
+/// When an approval's `approval` event reached its first and second approver.
+type Seen = (Option<Instant>, Option<Instant>);
+
+/// When each approval was decided, and when its event reached each approver.
 #[derive(Default)]
 struct Arrivals {
     decided: Mutex<HashMap<usize, Instant>>,
-    seen: Mutex<HashMap<usize, (Option<Instant>, Option<Instant>)>>,
+    seen: Mutex<HashMap<usize, Seen>>,
 }
 
 /// Opens `user`'s stream and, once its first `counts` arrived, reports
