@@ -48,17 +48,21 @@ impl Api {
     async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
         let response = request.map_err(|_| ApiError::Failed(0))?.send().await.map_err(|_| ApiError::Offline)?;
         match response.status() {
-            // (409: only a decision answers it, with the standing one to show.)
-            200..=299 | 409 => Ok(response),
+            200..=299 => Ok(response),
             401 => Err(ApiError::Unauthorized),
             status => Err(ApiError::Failed(status)),
         }
     }
 
     /// The body read by `read` (a `wire` reader); a body it cannot read is a failure.
-    async fn json<T>(response: Response, read: impl Fn(&JsValue) -> Option<T>) -> Result<T, ApiError> {
+    async fn json<T>(response: Response, read: fn(&JsValue) -> Option<T>) -> Result<T, ApiError> {
+        read(&Self::body(response).await?).ok_or(ApiError::Failed(0))
+    }
+
+    /// A response's JSON (one compiled body for every reader).
+    async fn body(response: Response) -> Result<JsValue, ApiError> {
         let text = response.text().await.map_err(|_| ApiError::Offline)?;
-        wire::parse(&text).and_then(|v| read(&v)).ok_or(ApiError::Failed(0))
+        wire::parse(&text).ok_or(ApiError::Failed(0))
     }
 
     /// A JSON body (`wire::object`).
@@ -128,8 +132,13 @@ impl Api {
         }
     }
 
-    /// A plain fetch with `keepalive` (gloo-net has no such option).
+    /// A fetch with `keepalive` whose answer is not read.
     async fn send_keepalive(&self, method: &str, path: &str, body: Option<&str>) -> Result<(), ApiError> {
+        self.fetch(method, path, body).await.map(drop)
+    }
+
+    /// A plain fetch with `keepalive` (gloo-net has no such option).
+    async fn fetch(&self, method: &str, path: &str, body: Option<&str>) -> Result<web_sys::Response, ApiError> {
         use wasm_bindgen::JsCast;
         let url = self.url(path);
         let init = web_sys::RequestInit::new();
@@ -149,7 +158,8 @@ impl Api {
             .map_err(|_| ApiError::Offline)?
             .unchecked_into::<web_sys::Response>();
         match response.status() {
-            200..=299 => Ok(()),
+            // (409: only a decision answers it, with the standing one to show.)
+            200..=299 | 409 => Ok(response),
             401 => Err(ApiError::Unauthorized),
             status => Err(ApiError::Failed(status)),
         }
@@ -168,11 +178,14 @@ impl Api {
         wire::approval_of(&wire::get(&answer, "approval")).ok_or(ApiError::Failed(0))
     }
 
-    /// POSTs a JSON body; the answer's JSON. (One body of code for every
-    /// POST that reads an answer: each caller reads its own field.)
+    /// POSTs a JSON body (with `keepalive`: it is sent even when the page
+    /// navigates away meanwhile); the answer's JSON. One body of code for
+    /// every POST that reads an answer: each caller reads its own field.
     async fn post(&self, path: &str, body: String) -> Result<JsValue, ApiError> {
-        let request = Self::with_json(self.authorized(Request::post(&self.url(path))), body);
-        Self::json(Self::send(request).await?, |v| Some(v.clone())).await
+        let response = self.fetch("POST", path, Some(&body)).await?;
+        let text = response.text().map_err(|_| ApiError::Failed(0))?;
+        let text = wasm_bindgen_futures::JsFuture::from(text).await.map_err(|_| ApiError::Offline)?;
+        text.as_string().and_then(|t| wire::parse(&t)).ok_or(ApiError::Failed(0))
     }
 
     pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {

@@ -107,7 +107,7 @@ pub fn listable(rows: Vec<Row>, now: f64) -> Vec<Row> {
 pub fn merge_refresh(rows: &mut Vec<Row>, page: Vec<Row>, now: f64) -> bool {
     let mut changed = false;
     for n in page.iter().filter(|r| r.read) {
-        if let Some(r) = rows.iter_mut().find(|r| r.n.id == n.n.id && !r.read) {
+        if let Some(r) = listed(rows, &n.n.id).filter(|r| !r.read) {
             r.read = true;
             changed = true;
         }
@@ -117,12 +117,8 @@ pub fn merge_refresh(rows: &mut Vec<Row>, page: Vec<Row>, now: f64) -> bool {
             changed |= set_approval(rows, &n.n.id, approval);
         }
     }
-    for row in listable(page, now) {
-        if !rows.iter().any(|r| r.n.id == row.n.id) {
-            let at = rows.iter().position(|r| row.is_before(r)).unwrap_or(rows.len());
-            rows.insert(at, row);
-            changed = true;
-        }
+    for row in page {
+        changed |= insert_live(rows, row, now, false);
     }
     changed
 }
@@ -164,9 +160,14 @@ pub fn covers(change: &ReadChange, row: &Row) -> bool {
     }
 }
 
+/// Listed row `id`.
+fn listed<'a>(rows: &'a mut [Row], id: &str) -> Option<&'a mut Row> {
+    rows.iter_mut().find(|r| r.n.id == id)
+}
+
 /// Sets the read state of listed row `id`; its tab and category when that changed it.
 pub fn set_read(rows: &mut [Row], id: &str, read: bool) -> Option<(Tab, Category)> {
-    let r = rows.iter_mut().find(|r| r.n.id == id && r.read != read)?;
+    let r = listed(rows, id).filter(|r| r.read != read)?;
     r.read = read;
     Some((r.n.tab, r.n.category))
 }
@@ -174,9 +175,7 @@ pub fn set_read(rows: &mut [Row], id: &str, read: bool) -> Option<(Tab, Category
 /// Shows listed row `id`'s approval as `approval` now stands (settled
 /// elsewhere, or by this tab); whether that changed the row.
 pub fn set_approval(rows: &mut [Row], id: &str, approval: &Approval) -> bool {
-    let Some(r) = rows.iter_mut().find(|r| r.n.id == id && r.approval.as_ref() != Some(approval)) else {
-        return false;
-    };
+    let Some(r) = listed(rows, id).filter(|r| r.approval.as_ref() != Some(approval)) else { return false };
     r.approval = Some(approval.clone());
     if approval.state != ApprovalState::Pending {
         r.deciding = None;
@@ -187,7 +186,7 @@ pub fn set_approval(rows: &mut [Row], id: &str, approval: &Approval) -> bool {
 /// Starts this tab's decision on listed row `id`, unless one is already on
 /// its way (a double click); whether it started.
 pub fn begin_deciding(rows: &mut [Row], id: &str) -> bool {
-    let Some(r) = rows.iter_mut().find(|r| r.n.id == id) else { return false };
+    let Some(r) = listed(rows, id) else { return false };
     if matches!(r.deciding, Some(Deciding::Sending | Deciding::Waiting)) {
         return false;
     }
@@ -197,7 +196,7 @@ pub fn begin_deciding(rows: &mut [Row], id: &str) -> bool {
 
 /// Sets this tab's decision state on listed row `id`; whether it changed.
 pub fn set_deciding(rows: &mut [Row], id: &str, deciding: Option<Deciding>) -> bool {
-    let Some(r) = rows.iter_mut().find(|r| r.n.id == id && r.deciding != deciding) else { return false };
+    let Some(r) = listed(rows, id).filter(|r| r.deciding != deciding) else { return false };
     r.deciding = deciding;
     true
 }

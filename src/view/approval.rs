@@ -28,9 +28,11 @@ pub struct ApprovalView {
 }
 
 impl ApprovalView {
-    /// A copy of the template, put at the end of the row's `body`.
-    pub fn build(template: &Element, body: &Element) -> ApprovalView {
+    /// A copy of the template in `lang`, put at the end of the row's `body`
+    /// (a language switch re-translates it with the rest of the panel).
+    pub fn build(template: &Element, body: &Element, lang: Lang) -> ApprovalView {
         let root: Element = template.clone_node_with_deep(true).expect_throw("approval").unchecked_into();
+        super::localize(&root, lang);
         let _ = body.append_child(&root);
         ApprovalView { parts: ApprovalParts::of(&root), drawn: None }
     }
@@ -48,14 +50,6 @@ impl ApprovalView {
         }
         let p = &self.parts;
         let c = catalog(lang);
-        let language_changed = self.drawn.as_ref().is_none_or(|(_, _, l, _)| *l != lang);
-        if language_changed {
-            dom::set_text(&p.approve, &c.text("approve"));
-            dom::set_text(&p.reject, &c.text("reject"));
-            dom::set_text(&p.confirm, &c.text("reject"));
-            dom::set_text(&p.cancel, &c.text("cancel"));
-            dom::set_text(&p.note_label, &c.text("reject-note"));
-        }
         match (&approval.state, &approval.by) {
             (ApprovalState::Pending, _) | (_, None) => {
                 let busy = matches!(deciding, Some(Deciding::Sending | Deciding::Waiting));
@@ -63,11 +57,8 @@ impl ApprovalView {
                 if busy && focus_within(&p.root) {
                     dom::focus(&p.root);
                 }
-                for button in [&p.approve, &p.reject, &p.confirm] {
-                    dom::flag(button, "disabled", busy);
-                }
-                // While it is sent, the part says it is busy (its buttons wait).
-                dom::set_attr(&p.root, "aria-busy", if busy { "true" } else { "false" });
+                // Every button waits while the decision is on its way.
+                dom::flag(&p.controls, "disabled", busy);
                 let status = match deciding {
                     Some(Deciding::Waiting) => c.text("approval-waiting"),
                     Some(Deciding::Failed) => c.text("approval-failed"),
@@ -78,19 +69,17 @@ impl ApprovalView {
             (state, Some(by)) => {
                 // The buttons go: if one of them had the focus, the outcome takes it.
                 let had_focus = focus_within(&p.root);
-                dom::flag(&p.actions, "hidden", true);
-                dom::flag(&p.form, "hidden", true);
+                dom::flag(&p.controls, "hidden", true);
                 dom::set_text(&p.status, "");
                 let when = relative(lang, age);
-                let text = c.with("approval-decided", &[("state", state.as_str()), ("name", by), ("when", &when)]);
+                let mut text = c.with("approval-decided", &[("state", state.as_str()), ("name", by), ("when", &when)]);
+                if let Some(note) = &approval.note {
+                    text.push('\n');
+                    text.push_str(note);
+                }
                 // Text, never markup: the name and the note are someone's input.
                 dom::set_text(&p.outcome, &text);
                 dom::flag(&p.outcome, "hidden", false);
-                match &approval.note {
-                    Some(note) => dom::set_text(&p.note_text, note),
-                    None => dom::set_text(&p.note_text, ""),
-                }
-                dom::flag(&p.note_text, "hidden", approval.note.is_none());
                 if had_focus {
                     dom::focus(&p.outcome);
                 }

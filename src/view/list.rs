@@ -114,7 +114,7 @@ impl RowView {
     fn update(&mut self, row: &Row, lang: Lang, now: f64, mark_label: &str, approval_template: &Element) {
         if let Some(a) = &row.approval {
             let body = &self.body;
-            let view = self.approval.get_or_insert_with(|| ApprovalView::build(approval_template, body));
+            let view = self.approval.get_or_insert_with(|| ApprovalView::build(approval_template, body, lang));
             view.update(a, row.deciding, lang, now);
         }
         if self.read != row.read {

@@ -49,7 +49,7 @@ pub fn mount(bell: Bell, host: &HtmlElement, container: &Element) -> Teardown {
     let shell = refs::Shell::find(container);
     let mut teardown = Teardown::default();
     let root = container.clone();
-    dom::bind(move || localize(&root, bell));
+    dom::bind(move || localize(&root, bell.lang.get()));
     bell::mount(bell, host, container, &shell, &mut teardown);
     tabs::mount(bell, &shell, &mut teardown);
     filters::mount(bell, &shell, &mut teardown);
@@ -58,9 +58,10 @@ pub fn mount(bell: Bell, host: &HtmlElement, container: &Element) -> Teardown {
     teardown
 }
 
-/// Puts the active language's text into every element that names a message.
-fn localize(root: &Element, bell: Bell) {
-    let catalog = catalog(bell.lang.get());
+/// Puts `lang`'s text into every element under `root` that names a message
+/// (also into parts added later: a row's approval part, when it is built).
+pub(super) fn localize(root: &Element, lang: crate::i18n::Lang) {
+    let catalog = catalog(lang);
     for (selector, attribute) in [("data-l10n", None), ("data-l10n-label", Some("aria-label"))] {
         let Ok(nodes) = root.query_selector_all(&format!("[{selector}]")) else { continue };
         for i in 0..nodes.length() {
