@@ -182,10 +182,7 @@ impl Api {
     /// navigates away meanwhile); the answer's JSON. One body of code for
     /// every POST that reads an answer: each caller reads its own field.
     async fn post(&self, path: &str, body: String) -> Result<JsValue, ApiError> {
-        let response = self.fetch("POST", path, Some(&body)).await?;
-        let text = response.text().map_err(|_| ApiError::Failed(0))?;
-        let text = wasm_bindgen_futures::JsFuture::from(text).await.map_err(|_| ApiError::Offline)?;
-        text.as_string().and_then(|t| wire::parse(&t)).ok_or(ApiError::Failed(0))
+        Self::body(self.fetch("POST", path, Some(&body)).await?.into()).await
     }
 
     pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {

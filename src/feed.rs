@@ -177,9 +177,6 @@ pub fn set_read(rows: &mut [Row], id: &str, read: bool) -> Option<(Tab, Category
 pub fn set_approval(rows: &mut [Row], id: &str, approval: &Approval) -> bool {
     let Some(r) = listed(rows, id).filter(|r| r.approval.as_ref() != Some(approval)) else { return false };
     r.approval = Some(approval.clone());
-    if approval.state != ApprovalState::Pending {
-        r.deciding = None;
-    }
     true
 }
 
@@ -357,7 +354,6 @@ mod tests {
         };
         assert!(set_approval(&mut rows, "7", &approved));
         assert_eq!(rows[1].approval.as_ref(), Some(&approved));
-        assert_eq!(rows[1].deciding, None, "settled: nothing left in flight");
         assert!(!set_approval(&mut rows, "7", &approved), "already shown");
         assert!(!set_approval(&mut rows, "99", &approved), "not listed");
         // A refresh brings a decision taken while this tab was away.

@@ -24,24 +24,8 @@ pub enum Status {
     AuthExpired,
 }
 
-/// How long a decision that met an offline browser waits at most before
-/// it is tried again (the `online` event usually comes first).
-const RETRY_DECISION_MS: i32 = 5_000;
-
-/// Resolves at the window's next `online` event, or after `ms`.
-async fn back_online(ms: i32) {
-    let window = crate::view::window();
-    let mut listener = None;
-    let wait = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window.add_event_listener_with_callback("online", &resolve);
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        listener = Some(resolve);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(wait).await;
-    if let Some(listener) = listener {
-        let _ = window.remove_event_listener_with_callback("online", &listener);
-    }
-}
+/// How often a decision that met an offline browser is sent again.
+const RETRY_DECISION_MS: f64 = 2_000.0;
 
 /// A row for `n`, with its time and local day read by the browser.
 fn row(n: Notification) -> Row {
@@ -215,12 +199,9 @@ impl Bell {
 
     /// Marks the listed notification `id` read: at once on screen, then on the server.
     pub fn mark_read(self, id: &str) {
-        let Some((tab, category)) = self.set_read(id, true) else { return };
-        self.counts.update(|c| {
-            if let Some(c) = c {
-                c.take_one(tab, category);
-            }
-        });
+        if !self.read_here(id) {
+            return;
+        }
         let (api, id) = (self.api.get_untracked(), id.to_owned());
         spawn_local(async move {
             if let Err(e) = api.mark_read(&id).await {
@@ -229,6 +210,18 @@ impl Bell {
                 self.load_counts();
             }
         });
+    }
+
+    /// Marks listed row `id` read on screen, its unread count one less;
+    /// whether it was unread.
+    fn read_here(self, id: &str) -> bool {
+        let Some((tab, category)) = self.set_read(id, true) else { return false };
+        self.counts.update(|c| {
+            if let Some(c) = c {
+                c.take_one(tab, category);
+            }
+        });
+        true
     }
 
     /// Sets a listed row's read state; its tab and category when that changed it.
@@ -283,28 +276,25 @@ impl Bell {
     }
 
     /// Sends a decision until it has an answer. While the browser is
-    /// offline it waits for the network to come back (or tries again every
-    /// few seconds, as a server out of reach looks the same). One the server
-    /// took before the connection dropped, or one settled meanwhile, answers
-    /// `409` with the standing decision: nothing is ever decided twice.
+    /// offline (or the server out of reach, which looks the same) it is sent
+    /// again every few seconds. One the server took before the connection
+    /// dropped, or one settled meanwhile, answers `409` with the standing
+    /// decision: nothing is ever decided twice.
     fn send_decision(self, id: String, decision: Decision, note: Option<String>) {
+        // (Read each time: the host may give a new token meanwhile; none once unmounted.)
+        let Some(api) = self.api.try_get_untracked() else { return };
         spawn_local(async move {
-            // (Read each time: the host may give a new token meanwhile; none once unmounted.)
-            while let Some(api) = self.api.try_get_untracked() {
-                match api.decide(&id, decision, note.as_deref()).await {
-                    // Ours, or (409) the one that came first: either settles the card.
-                    Ok(approval) => return self.settled(&id, approval),
-                    Err(ApiError::Offline) => {
-                        self.set_deciding(&id, Some(Deciding::Waiting));
-                        back_online(RETRY_DECISION_MS).await;
-                        self.set_deciding(&id, Some(Deciding::Sending));
-                    }
-                    Err(e) => {
-                        self.set_deciding(&id, Some(Deciding::Failed));
-                        if e == ApiError::Unauthorized {
-                            self.failed(e);
-                        }
-                        return;
+            match api.decide(&id, decision, note.as_deref()).await {
+                // Ours, or (409) the one that came first: either settles the card.
+                Ok(approval) => self.settled(&id, approval),
+                Err(ApiError::Offline) => {
+                    self.set_deciding(&id, Some(Deciding::Waiting));
+                    crate::view::Timeout::new(RETRY_DECISION_MS, move || self.send_decision(id, decision, note));
+                }
+                Err(e) => {
+                    self.set_deciding(&id, Some(Deciding::Failed));
+                    if e == ApiError::Unauthorized {
+                        self.failed(e);
                     }
                 }
             }
@@ -314,13 +304,7 @@ impl Bell {
     /// Shows listed row `id`'s approval as settled: read, with its outcome.
     fn settled(self, id: &str, approval: Approval) {
         self.change_rows(&mut |rows| feed::set_approval(rows, id, &approval));
-        if let Some((tab, category)) = self.set_read(id, true) {
-            self.counts.update(|c| {
-                if let Some(c) = c {
-                    c.take_one(tab, category);
-                }
-            });
-        }
+        self.read_here(id);
     }
 
     /// Applies an event of the live stream (`notification`, `read`,

@@ -64,13 +64,12 @@ impl ApprovalView {
                     Some(Deciding::Failed) => c.text("approval-failed"),
                     _ => String::new(),
                 };
-                dom::set_text(&p.status, &status);
+                dom::set_text(&p.outcome, &status);
             }
             (state, Some(by)) => {
                 // The buttons go: if one of them had the focus, the outcome takes it.
                 let had_focus = focus_within(&p.root);
                 dom::flag(&p.controls, "hidden", true);
-                dom::set_text(&p.status, "");
                 let when = relative(lang, age);
                 let mut text = c.with("approval-decided", &[("state", state.as_str()), ("name", by), ("when", &when)]);
                 if let Some(note) = &approval.note {
@@ -79,7 +78,6 @@ impl ApprovalView {
                 }
                 // Text, never markup: the name and the note are someone's input.
                 dom::set_text(&p.outcome, &text);
-                dom::flag(&p.outcome, "hidden", false);
                 if had_focus {
                     dom::focus(&p.outcome);
                 }
@@ -94,9 +92,9 @@ fn focus_within(el: &Element) -> bool {
 }
 
 /// Handles a click on one of the part's buttons (`act`) in the row of
-/// notification `id`; whether it was one.
-pub fn on_click(bell: Bell, act: &str, button: &Element, id: &str) -> bool {
-    let Some(root) = button.closest(".approval").ok().flatten() else { return false };
+/// notification `id`.
+pub fn on_click(bell: Bell, act: &str, button: &Element, id: &str) {
+    let Some(root) = button.closest(".approval").ok().flatten() else { return };
     let parts = ApprovalParts::of(&root);
     match act {
         "approve" => bell.decide(id, Decision::Approve, None),
@@ -113,9 +111,8 @@ pub fn on_click(bell: Bell, act: &str, button: &Element, id: &str) -> bool {
             bell.decide(id, Decision::Reject, note);
         }
         "cancel-reject" => cancel(&root),
-        _ => return false,
+        _ => {}
     }
-    true
 }
 
 /// Closes the note form (`inside`: an element of the part) and gives the

@@ -227,9 +227,7 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
         match (act.get_attribute("data-act").as_deref(), id) {
             (Some("retry"), _) => bell.load_first_page(),
             (Some("open" | "mark"), Some(id)) => bell.mark_read(&id),
-            (Some(other), Some(id)) => {
-                approval::on_click(bell, other, &act, &id);
-            }
+            (Some(other), Some(id)) => approval::on_click(bell, other, &act, &id),
             _ => {}
         }
     });

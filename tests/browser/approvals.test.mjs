@@ -136,6 +136,7 @@ test('the buttons wait while the decision is sent: a double click decides once',
 });
 
 test('offline → online: the decision waits for the network and is taken once', async () => {
+  // (It is sent again every 2 s while the network is away: several tries, one decision.)
   const approvalId = await requestApproval(['u-ayu-4'], 'Offline trip');
   const context = await env.browser.newContext();
   const page = await approvalTab(context, 'u-ayu-4', 'Ayu Lestari');
@@ -147,7 +148,7 @@ test('offline → online: the decision waits for the network and is taken once',
   let [, decisions] = await env.producer('GET', '/v1/decisions?limit=100');
   assert.equal(decisions.items.filter((d) => d.approval_id === approvalId).length, 0, 'nothing reached the server');
   await context.setOffline(false);
-  await c.getByText('Approved by Ayu Lestari · now').waitFor({ timeout: 3000 });
+  await c.getByText('Approved by Ayu Lestari · now').waitFor({ timeout: 5000 });
   [, decisions] = await env.producer('GET', '/v1/decisions?limit=100');
   assert.equal(decisions.items.filter((d) => d.approval_id === approvalId).length, 1, 'taken once');
   await context.close();
