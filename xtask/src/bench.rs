@@ -1,4 +1,4 @@
-//! `cargo xtask bench [server|stream|approvals|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|approvals|fairness|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
@@ -15,6 +15,11 @@ fn stream() -> Result {
 /// Approvals: decision to every approver's stream, and the webhook outbox's drain rate.
 fn approvals() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "approvals_load"]))
+}
+
+/// Another user's reads while one user holds 1,000 streams and gets 20 events/s.
+fn fairness() -> Result {
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "fanout_fairness"]))
 }
 
 /// The server, stream and approvals benchmarks again on PostgreSQL (a durable server
@@ -38,15 +43,17 @@ pub fn run(args: &[String]) -> Result {
         Some("server") => server(),
         Some("stream") => stream(),
         Some("approvals") => approvals(),
+        Some("fairness") => fairness(),
         Some("postgres") => postgres(),
         Some("widget") => widget(),
         None => server()
             .and_then(|()| stream())
             .and_then(|()| approvals())
+            .and_then(|()| fairness())
             .and_then(|()| postgres())
             .and_then(|()| widget()),
-        Some(other) => {
-            Err(format!("unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `postgres` or `widget`"))
-        }
+        Some(other) => Err(format!(
+            "unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `fairness`, `postgres` or `widget`"
+        )),
     }
 }
