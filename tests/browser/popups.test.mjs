@@ -55,11 +55,41 @@ async function waitForPopups(page, n) {
   return popups(page);
 }
 
+/** Records, in the page, each `popup` event its streams received and each
+ *  page-level Notification, so that a pop-up missing from the worker says
+ *  where it went (never on the stream, or shown by the page instead). */
+const PROBE = () => {
+  window.__probe = { popupEvents: 0, pageNotifications: 0, streams: 0 };
+  const RealSource = window.EventSource;
+  window.EventSource = class extends RealSource {
+    constructor(...a) {
+      super(...a);
+      window.__probe.streams += 1;
+      this.addEventListener('popup', () => { window.__probe.popupEvents += 1; });
+    }
+  };
+  const RealNotification = window.Notification;
+  window.Notification = class extends RealNotification {
+    constructor(...a) { super(...a); window.__probe.pageNotifications += 1; }
+  };
+};
+
+/** `waitForPopups`, failing with what the page saw when fewer arrive. */
+async function expectPopups(page, n) {
+  const list = await waitForPopups(page, n);
+  if (list.length < n) {
+    const probe = await page.evaluate(() => window.__probe);
+    assert.fail(`${list.length} of ${n} pop-ups in the worker; the page saw ${JSON.stringify(probe)}`);
+  }
+  return list;
+}
+
 /** A page of `u` (CRM) in `context` whose bell streams, is a registered
  *  device (pop-ups are routed to those only) and has its worker active
  *  (else the widget falls back to a page pop-up). */
 async function pageWithWorker(context, u) {
   const page = await context.newPage();
+  await page.addInitScript(PROBE);
   const streaming = page.waitForResponse((r) => r.url().includes('/v1/stream'));
   const registered = page.waitForResponse((r) => r.url().endsWith('/v1/devices/web'));
   await page.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
@@ -91,7 +121,7 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
     `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
 
   await env.ingest(event('deal.assigned', u, { deal_name: 'Pop deal' }));
-  const [first] = await waitForPopups(a, 1);
+  const [first] = await expectPopups(a, 1);
   const listed = await (await fetch(`${env.api}/v1/notifications?tab=general`, { headers: { authorization: `Bearer ${token(u)}` } })).json();
   assert.deepEqual(first, { title: 'Notifications', body: 'Budi Santoso assigned you the deal Pop deal', tag: listed.items[0].id, silent: false });
   await a.waitForTimeout(300);
@@ -107,7 +137,7 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   await a.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
   await b.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
   await env.ingest(event('approval.deal.requested', u, { deal_name: 'Sinar' }));
-  const list = await waitForPopups(a, 2);
+  const list = await expectPopups(a, 2);
   const second = list.find((n) => n.body.includes('Sinar'));
   assert.deepEqual([second.title, second.body, second.silent], ['Notifikasi', 'Budi Santoso meminta persetujuan Anda untuk deal Sinar', true]);
   await context.close();
@@ -127,7 +157,7 @@ test('clicking a pop-up marks it read and brings the host tab to its link', asyn
   assert.ok(worker, 'the worker is visible to the test');
 
   await env.ingest(event('deal.assigned', u, { deal_name: 'Click deal' }, { link: '/deals/77' }));
-  const [{ tag: id }] = await waitForPopups(page, 1);
+  const [{ tag: id }] = await expectPopups(page, 1);
   const navigated = page.waitForURL(deal);
   await worker.evaluate(async (tag) => {
     const [n] = await self.registration.getNotifications({ tag });
