@@ -101,6 +101,25 @@ impl Decision {
     }
 }
 
+/// How the producer settled an approval elsewhere (`resolve`'s `state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Approved,
+    Rejected,
+}
+
+impl Outcome {
+    /// The state this outcome settles the approval in.
+    pub fn state(self) -> ApprovalState {
+        match self {
+            Outcome::Approved => ApprovalState::Approved,
+            Outcome::Rejected => ApprovalState::Rejected,
+        }
+    }
+}
+
 /// The body of `POST /v1/notifications/{id}/decision`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -109,6 +128,7 @@ pub struct DecisionRequest {
     pub decision: Decision,
     /// At most 500 characters; shown to every approver as plain text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: Option<String>,
 }
 
@@ -117,10 +137,11 @@ pub struct DecisionRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
-    /// `approved` or `rejected`.
-    pub state: ApprovalState,
+    pub state: Outcome,
     pub decided_by: Decider,
+    /// At most 500 characters; shown to every approver as plain text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: Option<String>,
 }
 

@@ -16,7 +16,7 @@ pub mod stream;
 
 pub use approval::{
     Approval, ApprovalAnswer, ApprovalChange, ApprovalState, Decider, Decision, DecisionPage, DecisionRecord,
-    DecisionRequest, DecisionSource, Resolution,
+    DecisionRequest, DecisionSource, Outcome, Resolution,
 };
 pub use counts::{TabCounts, UnreadCounts};
 pub use error::{ErrorBody, ErrorDetail};

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bell_protocol::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use bell_protocol::{
-    Approval, ApprovalAnswer, ApprovalState, Decider, DecisionPage, DecisionRequest, DecisionSource, ErrorBody,
-    ErrorDetail, Resolution,
+    Approval, ApprovalAnswer, Decider, DecisionPage, DecisionRequest, DecisionSource, ErrorBody, ErrorDetail,
+    Resolution,
 };
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -115,9 +115,6 @@ async fn resolve(
     Path(approval_id): Path<String>,
     Body(resolution): Body<Resolution>,
 ) -> AppResult<Response> {
-    if resolution.state == ApprovalState::Pending {
-        return Err(AppError::field("invalid_value", "state", "`state` must be approved or rejected"));
-    }
     let by = &resolution.decided_by;
     if !is_user_id(&by.id) {
         return Err(AppError::field("invalid_value", "decided_by.id", "`decided_by.id` must be a user id"));
@@ -127,8 +124,13 @@ async fn resolve(
         return Err(AppError::field("invalid_value", "decided_by.name", why));
     }
     let note = note(resolution.note.as_deref())?;
-    let settlement =
-        Settlement { state: resolution.state, decided_by: by, note, source: DecisionSource::Producer, webhook: false };
+    let settlement = Settlement {
+        state: resolution.state.state(),
+        decided_by: by,
+        note,
+        source: DecisionSource::Producer,
+        webhook: false,
+    };
     answer(&state, state.store.settle(&approval_id, &settlement, now_ms()).await?)
 }
 

@@ -29,6 +29,10 @@ use crate::store::ListQuery;
 
 /// Largest body of the user endpoints.
 const MAX_USER_BODY_BYTES: usize = 4 * 1024;
+/// Longest push token a device may register.
+const MAX_PUSH_TOKEN_BYTES: usize = 4096;
+/// A device registration: room for the longest push token besides the rest.
+const MAX_DEVICE_BODY_BYTES: usize = MAX_USER_BODY_BYTES + MAX_PUSH_TOKEN_BYTES;
 
 impl Limited for NewEvent {
     const LIMIT: usize = MAX_EVENT_BYTES;
@@ -40,7 +44,7 @@ impl Limited for Settings {
     const LIMIT: usize = MAX_USER_BODY_BYTES;
 }
 impl Limited for DeviceBody {
-    const LIMIT: usize = MAX_USER_BODY_BYTES;
+    const LIMIT: usize = MAX_DEVICE_BODY_BYTES;
 }
 impl Limited for PresenceBody {
     const LIMIT: usize = MAX_USER_BODY_BYTES;
@@ -58,12 +62,12 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(read_all))
                 .routes(routes!(stream))
                 .routes(routes!(get_settings, put_settings))
-                .routes(routes!(put_device))
                 .routes(routes!(put_presence, beacon_presence))
                 .routes(routes!(deliveries))
                 .merge(crate::approvals::routes())
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
+        .merge(OpenApiRouter::new().routes(routes!(put_device)).layer(DefaultBodyLimit::max(MAX_DEVICE_BODY_BYTES)))
         .routes(routes!(healthz))
         .split_for_parts();
     let api = std::sync::Arc::new(api);
@@ -314,7 +318,7 @@ fn device_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error>
 fn push_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match Option::<serde_json::Value>::deserialize(d)? {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(t)) if !t.is_empty() && t.len() <= 4096 => Ok(Some(t)),
+        Some(serde_json::Value::String(t)) if !t.is_empty() && t.len() <= MAX_PUSH_TOKEN_BYTES => Ok(Some(t)),
         Some(_) => Err(serde::de::Error::custom("a token string or null")),
     }
 }
@@ -345,19 +349,22 @@ async fn put_settings(
 #[serde(deny_unknown_fields)]
 struct DeviceBody {
     #[serde(deserialize_with = "device_id")]
+    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     device_id: String,
     /// `chat` or `crm` for a phone; `null` for a browser.
     #[serde(default)]
     app: Option<App>,
+    /// 1–4096 bytes.
     #[serde(default, deserialize_with = "push_token")]
+    #[schema(min_length = 1, max_length = 4096)]
     push_token: Option<String>,
 }
 
 /// Registers the caller's device of a platform, replacing the previous one.
 #[utoipa::path(put, path = "/v1/devices/{platform}", tag = "devices",
-    params(("platform" = String, Path, description = "web, android or ios")),
+    params(("platform" = Platform, Path, description = "web, android or ios")),
     request_body = DeviceBody, security(("user_token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 8 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_device(
     State(state): State<AppState>,
     User(user): User,
@@ -376,6 +383,7 @@ async fn put_device(
 #[serde(deny_unknown_fields)]
 struct PresenceBody {
     #[serde(deserialize_with = "device_id")]
+    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     device_id: String,
     platform: Platform,
     app: App,

@@ -446,6 +446,22 @@ async fn user_bodies_name_the_field_of_each_problem() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(s.call(Method::PUT, "/v1/presence", Some(&token), Some(presence())).await.0, StatusCode::NO_CONTENT);
+    // The longest push token fits its body (over the other user endpoints' 4 KiB); one byte more names the field.
+    let longest = with(device(), "push_token", json!("t".repeat(4096)));
+    assert_eq!(s.call(Method::PUT, "/v1/devices/android", Some(&token), Some(longest)).await.0, StatusCode::NO_CONTENT);
+    let (status, answer) = s
+        .call(
+            Method::PUT,
+            "/v1/devices/android",
+            Some(&token),
+            Some(with(device(), "push_token", json!("t".repeat(4097)))),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("push_token")),
+        "{answer}"
+    );
 }
 
 /// A body over a user endpoint's limit says that limit; a JSON endpoint
