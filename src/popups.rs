@@ -91,8 +91,9 @@ pub fn register_worker(sw: &str) {
     }
 }
 
-/// Shows a `popup` event's pop-up, if the user allowed them.
-pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
+/// Shows a `popup` event's pop-up, if the user allowed them, tagged
+/// `<scope>:<notification id>`.
+pub fn show(bell: Bell, api: &Api, sw: Option<String>, scope: &str, data: &str) {
     if permission() != "granted" {
         return;
     }
@@ -106,7 +107,8 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, data: &str) {
         let _ = js_sys::Reflect::set(&options, &k.into(), v);
     };
     set("body", &body.into());
-    set("tag", &popup.tag.clone().into());
+    // Tagged per user and server: the same id of another's never replaces it.
+    set("tag", &format!("{scope}:{}", popup.tag).into());
     set("silent", &popup.silent.into());
     set("lang", &lang.tag().into());
     let link = popup.link.clone().unwrap_or_default();

@@ -45,6 +45,10 @@ struct Shared {
     device: String,
     /// The host's service-worker path, for pop-ups.
     sw: Option<String>,
+    /// `qontak-bell:<api>:<user>`: names the channel, the lock and the
+    /// pop-ups' tags (so another user's or server's pop-up never replaces
+    /// or closes this user's of the same id).
+    scope: String,
     channel: BroadcastChannel,
     /// The last event id seen, relayed or received: where a new leader resumes.
     last_id: Option<String>,
@@ -97,6 +101,7 @@ pub fn connect(bell: Bell, api: Api, device: String, sw: Option<String>) -> Opti
         api,
         device,
         sw,
+        scope: name.clone(),
         channel: channel.clone(),
         last_id: None,
         source: None,
@@ -203,11 +208,11 @@ fn open_source(shared: &Rc<RefCell<Shared>>) {
         let shared = shared.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(data) = e.data().as_string() else { return };
-            let (bell, api, sw) = {
+            let (bell, api, sw, scope) = {
                 let s = shared.borrow();
-                (s.bell, s.api.clone(), s.sw.clone())
+                (s.bell, s.api.clone(), s.sw.clone(), s.scope.clone())
             };
-            crate::popups::show(bell, &api, sw, &data);
+            crate::popups::show(bell, &api, sw, &scope, &data);
         })
     };
     let _ = source.add_event_listener_with_callback("popup", popup.as_ref().unchecked_ref());

@@ -1,7 +1,7 @@
 // Browser pop-ups: permission asked only from the panel on a click; pop-ups
-// through the host's service worker (one per browser, tag = notification id,
-// text in the current language, sound per setting); page-level Notification
-// without `sw`.
+// through the host's service worker (one per browser, tagged with the server,
+// user and notification id, text in the current language, sound per
+// setting); page-level Notification without `sw`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -41,25 +41,34 @@ async function popups(page) {
   return page.evaluate(async () => {
     const reg = await navigator.serviceWorker.getRegistration('/bell-sw.js');
     const list = reg ? await reg.getNotifications() : [];
-    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, silent: n.silent }));
+    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, silent: n.silent, id: n.data?.id }));
   });
 }
 
-/** The pop-ups shown, once there are `n` (waits up to ~10 s: slow CI). */
-async function waitForPopups(page, n) {
+/** The pop-ups shown, once `ready(list)` (waits up to ~10 s: slow CI). */
+async function waitForPopups(page, ready) {
   for (let i = 0; i < 400; i++) {
     const list = await popups(page);
-    if (list.length >= n) return list;
+    if (ready(list)) return list;
     await page.waitForTimeout(25);
   }
   return popups(page);
 }
 
-/** Records, in the page, each `popup` event its streams received and each
- *  page-level Notification, so that a pop-up missing from the worker says
- *  where it went (never on the stream, or shown by the page instead). */
+/** Records, in the page, each `popup` event its streams received, each
+ *  pop-up it asked the worker's registration for (and whether that
+ *  resolved) and each page-level Notification, so that a pop-up missing
+ *  from the worker says where it went. */
 const PROBE = () => {
-  window.__probe = { popupEvents: 0, pageNotifications: 0, streams: 0 };
+  window.__probe = { popupEvents: 0, pageNotifications: 0, streams: 0, workerShows: 0, workerShown: 0, errors: [] };
+  const show = ServiceWorkerRegistration.prototype.showNotification;
+  ServiceWorkerRegistration.prototype.showNotification = function (...a) {
+    window.__probe.workerShows += 1;
+    return show.apply(this, a).then(
+      (v) => { window.__probe.workerShown += 1; return v; },
+      (e) => { window.__probe.errors.push(`showNotification: ${e}`); throw e; },
+    );
+  };
   const RealSource = window.EventSource;
   window.EventSource = class extends RealSource {
     constructor(...a) {
@@ -70,18 +79,24 @@ const PROBE = () => {
   };
   const RealNotification = window.Notification;
   window.Notification = class extends RealNotification {
-    constructor(...a) { super(...a); window.__probe.pageNotifications += 1; }
+    constructor(...a) {
+      try { super(...a); } catch (e) { window.__probe.errors.push(`new Notification: ${e}`); throw e; }
+      window.__probe.pageNotifications += 1;
+    }
   };
 };
 
-/** `waitForPopups`, failing with what the page saw when fewer arrive. */
-async function expectPopups(page, n) {
-  const list = await waitForPopups(page, n);
-  if (list.length < n) {
+/** The worker's pop-ups once one's body has `text`; failing with what the
+ *  page saw when none comes. (Headless Chromium closes a pop-up by itself
+ *  some seconds after showing it, so only the awaited one is sure to be
+ *  there.) */
+async function expectPopup(page, text) {
+  const list = await waitForPopups(page, (l) => l.some((n) => n.body.includes(text)));
+  if (!list.some((n) => n.body.includes(text))) {
     const probe = await page.evaluate(() => window.__probe);
-    assert.fail(`${list.length} of ${n} pop-ups in the worker; the page saw ${JSON.stringify(probe)}`);
+    assert.fail(`no pop-up "${text}" in the worker (it has ${JSON.stringify(list.map((n) => n.body))}); the page saw ${JSON.stringify(probe)}`);
   }
-  return list;
+  return list.find((n) => n.body.includes(text));
 }
 
 /** A page of `u` (CRM) in `context` whose bell streams, is a registered
@@ -112,6 +127,7 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   await context.grantPermissions(['notifications'], { origin: env.hostOrigin });
   const a = await pageWithWorker(context, u);
   const b = await context.newPage();
+  await b.addInitScript(PROBE);
   await b.goto(env.bellPage(u, { sw: '/bell-sw.js', app: 'crm' }));
   await bellButton(b).waitFor();
   // Whichever tab shows the pop-up, it has its worker by now (a tab whose
@@ -121,11 +137,14 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
     `${env.hostOrigin}/bell-sw.js`, 'a scope of its own: it controls no page of the host');
 
   await env.ingest(event('deal.assigned', u, { deal_name: 'Pop deal' }));
-  const [first] = await expectPopups(a, 1);
+  const first = await expectPopup(a, 'Pop deal');
   const listed = await (await fetch(`${env.api}/v1/notifications?tab=general`, { headers: { authorization: `Bearer ${token(u)}` } })).json();
-  assert.deepEqual(first, { title: 'Notifications', body: 'Budi Santoso assigned you the deal Pop deal', tag: listed.items[0].id, silent: false });
+  const id = listed.items[0].id;
+  // Tagged per server and user: another account's pop-up of the same id never replaces it.
+  assert.deepEqual(first, { title: 'Notifications', body: 'Budi Santoso assigned you the deal Pop deal', tag: `qontak-bell:${env.api}:${u}:${id}`, silent: false, id });
   await a.waitForTimeout(300);
-  assert.equal((await popups(a)).length, 1, 'one pop-up for two tabs');
+  const asked = async (page) => page.evaluate(() => window.__probe.workerShows + window.__probe.pageNotifications);
+  assert.equal((await asked(a)) + (await asked(b)), 1, 'one pop-up for two tabs');
 
   // Sound off in the panel, language switched: the next one is silent and Indonesian.
   await bellButton(a).click();
@@ -137,8 +156,7 @@ test('pop-ups go through the service worker: one per browser, tagged, in the cur
   await a.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
   await b.evaluate(() => document.querySelectorAll('qontak-bell').forEach((el) => el.setAttribute('lang', 'id')));
   await env.ingest(event('approval.deal.requested', u, { deal_name: 'Sinar' }));
-  const list = await expectPopups(a, 2);
-  const second = list.find((n) => n.body.includes('Sinar'));
+  const second = await expectPopup(a, 'Sinar');
   assert.deepEqual([second.title, second.body, second.silent], ['Notifikasi', 'Budi Santoso meminta persetujuan Anda untuk deal Sinar', true]);
   await context.close();
 });
@@ -157,12 +175,12 @@ test('clicking a pop-up marks it read and brings the host tab to its link', asyn
   assert.ok(worker, 'the worker is visible to the test');
 
   await env.ingest(event('deal.assigned', u, { deal_name: 'Click deal' }, { link: '/deals/77' }));
-  const [{ tag: id }] = await expectPopups(page, 1);
+  const { tag, id } = await expectPopup(page, 'Click deal');
   const navigated = page.waitForURL(deal);
   await worker.evaluate(async (tag) => {
     const [n] = await self.registration.getNotifications({ tag });
     self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
-  }, id);
+  }, tag);
   await navigated;
   assert.equal(await page.textContent('p'), 'Deal 77', 'the host tab went to the link');
   const readAt = async () => {
