@@ -37,12 +37,15 @@ test('permission is asked only from the panel, on a click', async () => {
   await page.close();
 });
 
+/** The pop-ups the page had its worker show (their `showNotification`
+ *  resolved), as the probe below recorded them. The worker's own list
+ *  (`getNotifications`) is not used to find them: headless Chromium now and
+ *  then leaves a pop-up it did show out of that list (seen in about one run
+ *  of this file in fifteen, with the widget's part done), and closes each
+ *  about 25 s after showing it. */
 async function popups(page) {
-  return page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.getRegistration('/bell-sw.js');
-    const list = reg ? await reg.getNotifications() : [];
-    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, silent: n.silent, id: n.data?.id }));
-  });
+  return page.evaluate(() => window.__probe.shown.map(({ title, options: o }) =>
+    ({ title, body: o.body, tag: o.tag, silent: o.silent, id: o.data?.id })));
 }
 
 /** The pop-ups shown, once `ready(list)` (waits up to ~10 s: slow CI). */
@@ -60,12 +63,12 @@ async function waitForPopups(page, ready) {
  *  resolved) and each page-level Notification, so that a pop-up missing
  *  from the worker says where it went. */
 const PROBE = () => {
-  window.__probe = { popupEvents: 0, pageNotifications: 0, streams: 0, workerShows: 0, workerShown: 0, errors: [] };
+  window.__probe = { popupEvents: 0, pageNotifications: 0, streams: 0, workerShows: 0, shown: [], errors: [] };
   const show = ServiceWorkerRegistration.prototype.showNotification;
   ServiceWorkerRegistration.prototype.showNotification = function (...a) {
     window.__probe.workerShows += 1;
     return show.apply(this, a).then(
-      (v) => { window.__probe.workerShown += 1; return v; },
+      (v) => { window.__probe.shown.push({ title: a[0], options: a[1] }); return v; },
       (e) => { window.__probe.errors.push(`showNotification: ${e}`); throw e; },
     );
   };
@@ -86,15 +89,13 @@ const PROBE = () => {
   };
 };
 
-/** The worker's pop-ups once one's body has `text`; failing with what the
- *  page saw when none comes. (Headless Chromium closes a pop-up by itself
- *  some seconds after showing it, so only the awaited one is sure to be
- *  there.) */
+/** The pop-up whose body has `text`, once the worker showed it; failing
+ *  with what the page saw when none comes. */
 async function expectPopup(page, text) {
   const list = await waitForPopups(page, (l) => l.some((n) => n.body.includes(text)));
   if (!list.some((n) => n.body.includes(text))) {
     const probe = await page.evaluate(() => window.__probe);
-    assert.fail(`no pop-up "${text}" in the worker (it has ${JSON.stringify(list.map((n) => n.body))}); the page saw ${JSON.stringify(probe)}`);
+    assert.fail(`no pop-up "${text}" shown through the worker; the page saw ${JSON.stringify(probe)}`);
   }
   return list.find((n) => n.body.includes(text));
 }
@@ -177,10 +178,17 @@ test('clicking a pop-up marks it read and brings the host tab to its link', asyn
   await env.ingest(event('deal.assigned', u, { deal_name: 'Click deal' }, { link: '/deals/77' }));
   const { tag, id } = await expectPopup(page, 'Click deal');
   const navigated = page.waitForURL(deal);
-  await worker.evaluate(async (tag) => {
-    const [n] = await self.registration.getNotifications({ tag });
+  const { title, options } = await page.evaluate((tag) => window.__probe.shown.find((n) => n.options.tag === tag), tag);
+  await worker.evaluate(async ([tag, title, options]) => {
+    let [n] = await self.registration.getNotifications({ tag });
+    // Left out of the list by headless Chromium (see `popups`): the same
+    // pop-up, shown again with the widget's own title and options.
+    for (let i = 0; i < 5 && !n; i++) {
+      await self.registration.showNotification(title, options);
+      [n] = await self.registration.getNotifications({ tag });
+    }
     self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
-  }, tag);
+  }, [tag, title, options]);
   await navigated;
   assert.equal(await page.textContent('p'), 'Deal 77', 'the host tab went to the link');
   const readAt = async () => {
