@@ -2,6 +2,7 @@
 //! producer's resolution, and the ordered list of decisions to reconcile.
 
 use axum::Json;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,15 +26,23 @@ use crate::store::{Settle, Settlement};
 /// Longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
 
+/// Largest body: the longest note and name fit even when a client sends
+/// every character escaped as a surrogate pair (`\uD83D\uDE00`, 12 bytes).
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
 impl Limited for DecisionRequest {
-    const LIMIT: usize = 4 * 1024;
+    const LIMIT: usize = MAX_BODY_BYTES;
 }
 impl Limited for Resolution {
-    const LIMIT: usize = 4 * 1024;
+    const LIMIT: usize = MAX_BODY_BYTES;
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(decide)).routes(routes!(resolve)).routes(routes!(decisions))
+    OpenApiRouter::new()
+        .routes(routes!(decide))
+        .routes(routes!(resolve))
+        .routes(routes!(decisions))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
 /// The answer of a decision that came too late.
@@ -60,7 +69,7 @@ struct AlreadyDecided {
         (status = 403, description = "The service token", body = ErrorBody),
         (status = 404, description = "Not the caller's notification, or not actionable", body = ErrorBody),
         (status = 409, description = "Decided before (by anyone): the standing decision", body = AlreadyDecided),
-        (status = 413, description = "Body over 4 KiB", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "A bad `decision` or `note`", body = ErrorBody),
     )
@@ -104,7 +113,7 @@ async fn decide(
         (status = 403, description = "A user token", body = ErrorBody),
         (status = 404, description = "No such approval", body = ErrorBody),
         (status = 409, description = "Decided before: the standing decision", body = AlreadyDecided),
-        (status = 413, description = "Body over 4 KiB", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "A field is wrong; `field` names it", body = ErrorBody),
     )

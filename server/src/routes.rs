@@ -64,9 +64,9 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(get_settings, put_settings))
                 .routes(routes!(put_presence, beacon_presence))
                 .routes(routes!(deliveries))
-                .merge(crate::approvals::routes())
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
         )
+        .merge(crate::approvals::routes())
         .merge(OpenApiRouter::new().routes(routes!(put_device)).layer(DefaultBodyLimit::max(MAX_DEVICE_BODY_BYTES)))
         .routes(routes!(healthz))
         .split_for_parts();

@@ -174,9 +174,22 @@ async fn decisions_refuse_what_they_cannot_do() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(card_state(&s, "u-ayu").await, "pending", "nothing changed");
 
-    let note = "é".repeat(500);
-    let (status, body) = decide(&s, &ayu, &actionable, json!({"decision": "approve", "note": note})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    // The longest note, each character sent escaped as a surrogate pair
+    // (6 KB of JSON: over the other user endpoints' 4 KiB), is taken.
+    let note = "😀".repeat(500);
+    let escaped = format!(r#"{{"decision": "approve", "note": "{}"}}"#, r"\uD83D\uDE00".repeat(500));
+    assert!(escaped.len() > 6000);
+    let res = s
+        .client
+        .post(s.url(&format!("/v1/notifications/{actionable}/decision")))
+        .bearer_auth(&ayu)
+        .header("content-type", "application/json")
+        .body(escaped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["approval"]["note"], note);
 }
 
