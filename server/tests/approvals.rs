@@ -33,6 +33,12 @@ fn named(s: &TestServer, user: &str, name: &str) -> String {
     s.running.state.auth.issue_named(user, Some(name), 3600)
 }
 
+/// The approval tab's first page, from the server at `base` (another process's too).
+async fn approval_tab(client: &reqwest::Client, base: &str, token: &str) -> Value {
+    let res = client.get(format!("{base}/v1/notifications?tab=approval")).bearer_auth(token).send().await.unwrap();
+    res.json().await.unwrap()
+}
+
 async fn decide(s: &TestServer, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     s.call(Method::POST, &format!("/v1/notifications/{id}/decision"), Some(token), Some(body)).await
 }
@@ -240,15 +246,7 @@ async fn first_decision_wins_across_server_processes() {
     for (i, user) in approvers.iter().enumerate() {
         let token = auth.issue_named(user, Some(user), 3600);
         let base = if i % 2 == 0 { &a.base } else { &b.base };
-        let page: Value = client
-            .get(format!("{base}/v1/notifications?tab=approval"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = approval_tab(&client, base, &token).await;
         let id = page["items"][0]["id"].as_str().unwrap().to_owned();
         calls.push(
             client
@@ -439,15 +437,7 @@ async fn webhook_deliveries_survive_a_restart_while_the_receiver_is_away() {
             client.post(format!("{}/v1/events", server.base)).bearer_auth(SERVICE_TOKEN).json(&e).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::ACCEPTED);
     }
-    let page: Value = client
-        .get(format!("{}/v1/notifications?tab=approval", server.base))
-        .bearer_auth(&ayu)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = approval_tab(&client, &server.base, &ayu).await;
     for n in page["items"].as_array().unwrap() {
         let res = client
             .post(format!("{}/v1/notifications/{}/decision", server.base, n["id"].as_str().unwrap()))
