@@ -7,7 +7,6 @@
 
 use std::cmp::Ordering;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering as Atomic};
 
 use bell_protocol::{Actor, ApprovalState, Category, ReadChange, Tab};
 
@@ -210,27 +209,6 @@ pub fn newest_id(rows: &[Row]) -> Option<String> {
     rows.iter().map(|r| r.n.id.clone()).max_by(|a, b| id_order(a, b))
 }
 
-/// Which view a request was made for: every change of view starts a new
-/// generation, so an answer for an older one is dropped when it arrives.
-#[derive(Clone, Default)]
-pub struct Generation(Arc<AtomicU64>);
-
-impl Generation {
-    /// Starts a new generation and answers it.
-    pub fn next(&self) -> u64 {
-        self.0.fetch_add(1, Atomic::SeqCst) + 1
-    }
-
-    pub fn current(&self) -> u64 {
-        self.0.load(Atomic::SeqCst)
-    }
-
-    /// Whether `g` is still the current generation.
-    pub fn is(&self, g: u64) -> bool {
-        self.current() == g
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,14 +339,5 @@ mod tests {
         stale[0].approval = Some(pending_approval);
         assert!(merge_refresh(&mut stale, rows.clone(), NOW));
         assert_eq!(stale.iter().find(|r| r.n.id == "7").unwrap().approval.as_ref(), Some(&approved));
-    }
-
-    #[test]
-    fn an_older_generations_answer_is_not_current() {
-        let g = Generation::default();
-        let first = g.next();
-        assert!(g.is(first));
-        let second = g.clone().next();
-        assert!(!g.is(first) && g.is(second));
     }
 }

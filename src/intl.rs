@@ -26,7 +26,8 @@ enum Style {
     Number(NumberOptions),
     /// `Intl.PluralRules` (its `select`, not a format).
     Plural(NumberOptions),
-    Currency(String),
+    /// A currency, with its fraction digits when the widget fixes them.
+    Currency(String, Option<u8>),
     /// Medium date and short time, in the device's time zone.
     DateTime,
 }
@@ -72,9 +73,10 @@ fn format_with(style: Style, lang: Lang, value: &JsValue) -> String {
                     number(o);
                     (js_sys::Intl::PluralRules::new(&locales, &options).into(), "select")
                 }
-                Style::Currency(code) => {
+                Style::Currency(code, digits) => {
                     set("style", "currency");
                     set("currency", code);
+                    number(&NumberOptions { min_fraction: *digits, max_fraction: *digits, ..NumberOptions::DEFAULT });
                     (js_sys::Intl::NumberFormat::new(&locales, &options).into(), "format")
                 }
                 Style::DateTime => {
@@ -115,7 +117,11 @@ impl Formats for Browser {
     }
 
     fn currency(&self, lang: Lang, amount: f64, currency: &str) -> String {
-        format_with(Style::Currency(currency.to_owned()), lang, &JsValue::from_f64(amount))
+        // Rupiah are written without decimals, but engines' Intl data
+        // disagree on IDR's digits (Chromium 0, Firefox and WebKit 2): fixed
+        // here, with two digits only when the amount has a fraction.
+        let digits = (currency == "IDR").then_some(if amount.fract() == 0.0 { 0 } else { 2 });
+        format_with(Style::Currency(currency.to_owned(), digits), lang, &JsValue::from_f64(amount))
     }
 
     fn date_time(&self, lang: Lang, rfc3339: &str) -> String {

@@ -2,12 +2,13 @@
 //! the bell, its badge and the notification panel, kept up to date by
 //! Leptos's reactive graph (`state` holds the signals, `view` the DOM).
 //!
-//! `counts`, `feed` and `i18n` are plain Rust (their tests run natively with
+//! `counts`, `feed`, `order` and `i18n` are plain Rust (their tests run natively with
 //! `cargo test`); everything that touches the browser is compiled for wasm only.
 
 pub mod counts;
 pub mod feed;
 pub mod i18n;
+pub mod order;
 
 #[cfg(target_arch = "wasm32")]
 mod api;

@@ -119,12 +119,11 @@ pub fn show(bell: Bell, api: &Api, sw: Option<String>, scope: &str, data: &str) 
         let _ = js_sys::Reflect::set(&data, &k.into(), &v.into());
     }
     set("data", &data);
-    let api = api.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let shown = sw.is_some() && show_in_worker(&title, &options).await;
         // No worker (none given, or not active yet): a page-level pop-up.
         if !shown {
-            show_in_page(bell, api, popup, title, options);
+            show_in_page(bell, popup, title, options);
         }
     });
 }
@@ -147,7 +146,7 @@ async fn show_in_worker(title: &str, options: &js_sys::Object) -> bool {
     }
 }
 
-fn show_in_page(bell: Bell, api: Api, popup: Popup, title: String, options: js_sys::Object) {
+fn show_in_page(bell: Bell, popup: Popup, title: String, options: js_sys::Object) {
     let global = js_sys::global();
     let Ok(ctor) = js_sys::Reflect::get(&global, &"Notification".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
     else {
@@ -158,11 +157,7 @@ fn show_in_page(bell: Bell, api: Api, popup: Popup, title: String, options: js_s
     let id = popup.tag.clone();
     let link = popup.link.clone();
     let on_click = Closure::<dyn FnMut()>::new(move || {
-        let (api, id) = (api.clone(), id.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = api.mark_read(&id).await;
-        });
-        bell.load_counts();
+        bell.mark_read(&id, false);
         if let Some(window) = web_sys::window() {
             let _ = window.focus();
             if let Some(link) = &link {

@@ -10,8 +10,9 @@ use reactive_graph::wrappers::read::Signal;
 
 use crate::api::{Api, ApiError, View};
 use crate::counts::Counts;
-use crate::feed::{self, Approval, Deciding, Generation, Notification, Row, id_order};
+use crate::feed::{self, Approval, Deciding, Notification, Row, id_order};
 use crate::i18n::Lang;
+use crate::order::{Answer, Order, PageAsked};
 
 /// What the list area shows besides items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +55,8 @@ pub struct Bell {
     pub now: RwSignal<f64>,
     /// The local calendar day, moved at local midnight.
     pub today: RwSignal<u32>,
-    /// Bumped by every view change so late answers of an older view are dropped.
-    generation: StoredValue<Generation>,
+    /// Which page and count answers may still be shown (see [`Order`]).
+    order: StoredValue<Order>,
     /// Tells the host its token expired.
     on_auth_expired: StoredValue<Box<dyn Fn()>, LocalStorage>,
 }
@@ -76,7 +77,7 @@ impl Bell {
             status: RwSignal::new(Status::Idle),
             now: RwSignal::new(now),
             today: RwSignal::new(crate::intl::local_day(now)),
-            generation: StoredValue::new(Generation::default()),
+            order: StoredValue::new(Order::default()),
             on_auth_expired: StoredValue::new_local(on_auth_expired),
         }
     }
@@ -103,13 +104,18 @@ impl Bell {
         self.status.try_set(status);
     }
 
-    /// Reloads the unread counts.
+    /// Reloads the unread counts (shown unless something newer was, see [`Order`]).
     pub fn load_counts(self) {
         let api = self.api.get_untracked();
+        let asked = self.order.with_value(Order::counts_asked);
         spawn_local(async move {
             match api.counts().await {
                 Ok(c) => {
-                    self.counts.try_set(Some(c));
+                    match self.order.try_update_value(|o| o.counts_answered(asked)) {
+                        Some(Answer::Apply) => _ = self.counts.try_set(Some(c)),
+                        Some(Answer::AskAgain) => self.load_counts(),
+                        _ => {}
+                    }
                     if matches!(self.status.try_get_untracked(), Some(Status::Offline | Status::AuthExpired)) {
                         self.status.try_set(Status::Idle);
                     }
@@ -121,15 +127,17 @@ impl Bell {
 
     /// Loads the first page of the current view, replacing the list.
     pub fn load_first_page(self) {
-        let generation = self.generation.with_value(Generation::next);
+        let asked = self.order.try_update_value(Order::new_view).unwrap_or(Order::default().page());
         let (api, view) = (self.api.get_untracked(), self.view());
         self.status.set(Status::Loading);
         self.rows.set(Vec::new());
         self.next_cursor.set(None);
         spawn_local(async move {
             let page = api.page(view, None).await;
-            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
-                return;
+            match self.page_answered(asked) {
+                Answer::Apply => {}
+                Answer::AskAgain => return self.load_first_page(),
+                Answer::Drop => return,
             }
             match page {
                 Ok(page) => {
@@ -148,13 +156,18 @@ impl Bell {
         if self.status.get_untracked() != Status::Idle {
             return;
         }
-        let generation = self.generation.with_value(Generation::current);
+        let asked = self.order.with_value(Order::page);
         let (api, view) = (self.api.get_untracked(), self.view());
         self.status.set(Status::LoadingMore);
         spawn_local(async move {
             let page = api.page(view, Some(&cursor)).await;
-            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
-                return;
+            match self.page_answered(asked) {
+                Answer::Apply => {}
+                Answer::AskAgain => {
+                    self.status.try_set(Status::Idle);
+                    return self.load_more();
+                }
+                Answer::Drop => return,
             }
             match page {
                 Ok(page) => {
@@ -175,19 +188,24 @@ impl Bell {
     /// view put on top of what is listed.
     pub fn refresh(self) {
         self.load_counts();
-        if !self.open.get_untracked() {
-            return;
+        if self.open.get_untracked() {
+            self.refresh_rows();
         }
+    }
+
+    fn refresh_rows(self) {
         if self.rows.with_untracked(Vec::is_empty) || self.status.get_untracked() != Status::Idle {
             self.load_first_page();
             return;
         }
-        let generation = self.generation.with_value(Generation::current);
+        let asked = self.order.with_value(Order::page);
         let (api, view) = (self.api.get_untracked(), self.view());
         spawn_local(async move {
             let Ok(page) = api.page(view, None).await else { return };
-            if self.generation.try_with_value(|g| g.is(generation)) != Some(true) {
-                return;
+            match self.page_answered(asked) {
+                Answer::Apply => {}
+                Answer::AskAgain => return self.refresh_rows(),
+                Answer::Drop => return,
             }
             let page: Vec<Row> = page.items.into_iter().map(row).collect();
             let mut page = Some(page);
@@ -197,16 +215,27 @@ impl Bell {
         });
     }
 
-    /// Marks the listed notification `id` read: at once on screen, then on the server.
-    pub fn mark_read(self, id: &str) {
-        if !self.read_here(id) {
+    /// Marks notification `id` read: at once on screen, then on the server.
+    /// An id not listed unread is sent only when `listed_only` is false (a
+    /// clicked pop-up's, which the list may not hold).
+    pub fn mark_read(self, id: &str, listed_only: bool) {
+        let listed = self.read_here(id);
+        if !listed && listed_only {
             return;
         }
         let (api, id) = (self.api.get_untracked(), id.to_owned());
+        self.write_sent();
         spawn_local(async move {
-            if let Err(e) = api.mark_read(&id).await {
-                self.set_read(&id, false);
+            let result = api.mark_read(&id).await;
+            let mut ask = self.write_answered() || !listed;
+            if let Err(e) = result {
+                if listed {
+                    self.set_read(&id, false);
+                }
                 self.failed(e);
+                ask = true;
+            }
+            if ask {
                 self.load_counts();
             }
         });
@@ -216,6 +245,7 @@ impl Bell {
     /// whether it was unread.
     fn read_here(self, id: &str) -> bool {
         let Some((tab, category)) = self.set_read(id, true) else { return false };
+        self.order.update_value(Order::counts_changed);
         self.counts.update(|c| {
             if let Some(c) = c {
                 c.take_one(tab, category);
@@ -250,8 +280,11 @@ impl Bell {
         let view = self.view();
         let up_to = self.rows.with_untracked(|rows| feed::newest_id(rows));
         let api = self.api.get_untracked();
+        self.write_sent();
         spawn_local(async move {
-            match api.read_all(view.tab, view.category, up_to.clone()).await {
+            let result = api.read_all(view.tab, view.category, up_to.clone()).await;
+            self.write_answered();
+            match result {
                 Ok(_) => {
                     if let Some(up_to) = up_to {
                         self.mark_listed_read(&|r| id_order(&r.n.id, &up_to).is_le());
@@ -283,8 +316,13 @@ impl Bell {
     fn send_decision(self, id: String, decision: Decision, note: Option<String>) {
         // (Read each time: the host may give a new token meanwhile; none once unmounted.)
         let Some(api) = self.api.try_get_untracked() else { return };
+        self.write_sent();
         spawn_local(async move {
-            match api.decide(&id, decision, note.as_deref()).await {
+            let result = api.decide(&id, decision, note.as_deref()).await;
+            if self.write_answered() {
+                self.load_counts();
+            }
+            match result {
                 // Ours, or (409) the one that came first: either settles the card.
                 Ok(approval) => self.settled(&id, approval),
                 Err(ApiError::Offline) => {
@@ -310,9 +348,14 @@ impl Bell {
     /// Applies an event of the live stream (`notification`, `read`,
     /// `approval`, `counts`) whose JSON is `data`.
     pub fn apply_stream_event(self, event: &str, data: &str) {
+        if matches!(event, "notification" | "read" | "approval") {
+            self.order.update_value(Order::rows_changed);
+        }
         match event {
             "counts" => {
-                if let Some(counts) = crate::wire::parse(data).and_then(|v| crate::wire::counts(&v)) {
+                if let Some(counts) = crate::wire::parse(data).and_then(|v| crate::wire::counts(&v))
+                    && self.order.try_update_value(Order::counts_pushed) == Some(true)
+                {
                     self.counts.try_set(Some(counts));
                 }
             }
@@ -344,6 +387,21 @@ impl Bell {
             }
             _ => {}
         }
+    }
+
+    /// A write that changes counts leaves (see [`Order`]).
+    fn write_sent(self) {
+        self.order.update_value(Order::write_sent);
+    }
+
+    /// A write was answered: whether counts must be asked again.
+    fn write_answered(self) -> bool {
+        self.order.try_update_value(Order::write_answered) == Some(true)
+    }
+
+    /// What to do with a page answer asked at `asked` (dropped once unmounted).
+    fn page_answered(self, asked: PageAsked) -> Answer {
+        self.order.try_with_value(|o| o.page_answered(asked)).unwrap_or(Answer::Drop)
     }
 
     /// Marks read every listed row `which` picks (one update, if any changed).

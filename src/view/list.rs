@@ -226,7 +226,7 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
         let id = act.closest("[data-id]").ok().flatten().and_then(|li| li.get_attribute("data-id"));
         match (act.get_attribute("data-act").as_deref(), id) {
             (Some("retry"), _) => bell.load_first_page(),
-            (Some("open" | "mark"), Some(id)) => bell.mark_read(&id),
+            (Some("open" | "mark"), Some(id)) => bell.mark_read(&id, true),
             (Some(other), Some(id)) => approval::on_click(bell, other, &act, &id),
             _ => {}
         }

@@ -67,8 +67,13 @@ const KINDS = [
   ['Approval', 'approval.deal.rejected', { deal_name: 'PT Maju' }, {},
     'Budi Santoso rejected the deal PT Maju', 'Budi Santoso menolak deal PT Maju'],
   ['Approval', 'approval.expense.requested', { expense_name: 'Dinner', amount: 1250000, currency: 'IDR' }, {},
-    /^Budi Santoso asked you to approve the expense Dinner \(IDR\s1,250,000(\.00)?\)$/,
-    /^Budi Santoso meminta persetujuan Anda untuk pengeluaran Dinner \(Rp\s1\.250\.000(,00)?\)$/],
+    /^Budi Santoso asked you to approve the expense Dinner \(IDR\s1,250,000\)$/,
+    /^Budi Santoso meminta persetujuan Anda untuk pengeluaran Dinner \(Rp\s1\.250\.000\)$/],
+  // Rupiah are written without decimals in every engine (their Intl data
+  // disagree), unless the amount has a fraction.
+  ['Approval', 'approval.expense.approved', { expense_name: 'Fuel', amount: 2750000.5, currency: 'IDR' }, {},
+    /^Budi Santoso approved the expense Fuel \(IDR\s2,750,000\.50\)$/,
+    /^Budi Santoso menyetujui pengeluaran Fuel \(Rp\s2\.750\.000,50\)$/],
   ['Approval', 'approval.expense.approved', { expense_name: 'Taxi', amount: 75.5, currency: 'USD' }, {},
     'Budi Santoso approved the expense Taxi ($75.50)', /^Budi Santoso menyetujui pengeluaran Taxi \(US\$\s?75,50\)$/],
   ['Approval', 'approval.expense.rejected', { expense_name: 'Hotel', amount: 3, currency: 'EUR' }, {},
