@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod kind;
 pub mod notification;
+pub mod preferences;
 pub mod query;
 pub mod stream;
 
@@ -23,5 +24,6 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use event::{IngestOutcome, NewEvent};
 pub use kind::{ArgSpec, ArgType, Category, KINDS, KindSpec, Tab};
 pub use notification::{Actor, Notification};
+pub use preferences::{Channel, Day, Preferences, PreferencesUpdate, QuietHours, Switches, SwitchesUpdate, Topic};
 pub use query::{Page, ReadAll, ReadAllOutcome, Settings};
 pub use stream::{ReadChange, StreamPosition};

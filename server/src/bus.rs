@@ -15,6 +15,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 
 use crate::hub::{Hub, Remote};
+use crate::preferences::PreferenceCache;
 
 const CHANNEL: &str = "qontak_bell";
 /// NOTIFY payloads must stay under 8,000 bytes.
@@ -28,11 +29,14 @@ struct Note {
     wake: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     popups: Vec<(String, String, String)>,
+    /// Users whose preferences changed (each process drops its cached copy).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    preferences: Vec<String>,
 }
 
 /// Listens before returning (so nothing published after start is missed)
-/// and connects `hub` to the other processes.
-pub async fn connect(url: &str, hub: &Hub) -> anyhow::Result<()> {
+/// and connects `hub` (and the preference cache) to the other processes.
+pub async fn connect(url: &str, hub: &Hub, preferences: &PreferenceCache) -> anyhow::Result<()> {
     let me = uuid::Uuid::new_v4().to_string();
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
@@ -41,7 +45,7 @@ pub async fn connect(url: &str, hub: &Hub) -> anyhow::Result<()> {
     let (outbox, notes) = mpsc::unbounded_channel();
     hub.forward_to(outbox);
     tokio::spawn(publish(publisher, me.clone(), notes));
-    tokio::spawn(receive(listener, me, hub.clone()));
+    tokio::spawn(receive(listener, me, hub.clone(), preferences.clone()));
     Ok(())
 }
 
@@ -64,7 +68,7 @@ fn encode(me: &str, signals: impl Iterator<Item = Remote>) -> Vec<String> {
     let mut size = 0;
     for signal in signals {
         let added = match &signal {
-            Remote::Wake(user) => user.len() + 4,
+            Remote::Wake(user) | Remote::Preferences(user) => user.len() + 4,
             Remote::Popup { user, device, payload } => user.len() + device.len() + payload.len() + 16,
         };
         if size + added > MAX_PAYLOAD && size > 0 {
@@ -79,6 +83,7 @@ fn encode(me: &str, signals: impl Iterator<Item = Remote>) -> Vec<String> {
         size += added;
         match signal {
             Remote::Wake(user) => note.wake.push(user.to_string()),
+            Remote::Preferences(user) => note.preferences.push(user.to_string()),
             Remote::Popup { user, device, payload } => {
                 note.popups.push((user.to_string(), device.to_string(), payload.to_string()))
             }
@@ -90,13 +95,18 @@ fn encode(me: &str, signals: impl Iterator<Item = Remote>) -> Vec<String> {
     out
 }
 
-async fn receive(mut listener: PgListener, me: String, hub: Hub) {
+async fn receive(mut listener: PgListener, me: String, hub: Hub, preferences: PreferenceCache) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => {
                 let Ok(note) = serde_json::from_str::<Note>(n.payload()) else { continue };
                 if note.from == me {
                     continue;
+                }
+                // Forgotten before the wake-ups: a stream woken by this
+                // change never meets the old preferences again.
+                for user in &note.preferences {
+                    preferences.forget(user);
                 }
                 for user in &note.wake {
                     hub.wake_here(user);
@@ -109,6 +119,7 @@ async fn receive(mut listener: PgListener, me: String, hub: Hub) {
             // in between, so every local stream looks in the store.
             Ok(None) => {
                 tracing::warn!("LISTEN connection lost and re-established");
+                preferences.forget_all();
                 hub.wake_everyone_here();
             }
             Err(e) => {

@@ -8,16 +8,19 @@
 //! Most users have no registered device, so this costs two small queries
 //! per batch rather than per event.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bell_protocol::Actor;
+use bell_protocol::{Actor, Topic};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::clock::now_ms;
 use crate::hub::Hub;
-use crate::routing::{Channel, route};
+use crate::preferences::PreferenceCache;
+use crate::preferences::UserPrefs;
+use crate::routing::{Channel, Decision, route};
 use crate::store::{NewDelivery, NewPush, Store};
 
 /// What a pop-up shows, shared by all recipients of one event.
@@ -28,6 +31,8 @@ pub struct Routed {
     pub link: Option<String>,
     /// Chat events (Inbox kinds, incoming messages) follow presence; CRM events always go out.
     pub chat: bool,
+    /// Whose preferences (category and channel) it falls under.
+    pub topic: Topic,
 }
 
 /// One event's recipients: `(user, notification key)`.
@@ -45,9 +50,16 @@ pub struct Deliveries(mpsc::Sender<Job>);
 
 impl Deliveries {
     /// `push` says whether a push gateway is configured.
-    pub fn start(store: Store, hub: Hub, presence_ttl: Duration, push: bool) -> Deliveries {
+    pub fn start(
+        store: Store,
+        hub: Hub,
+        preferences: PreferenceCache,
+        presence_ttl: Duration,
+        push: bool,
+    ) -> Deliveries {
         let (tx, rx) = mpsc::channel(16 * MAX_JOBS);
-        tokio::spawn(work(store, hub, presence_ttl, push, rx));
+        let routing = Routing { store, hub, preferences, presence_ttl, push };
+        tokio::spawn(work(routing, rx));
         Deliveries(tx)
     }
 
@@ -59,7 +71,17 @@ impl Deliveries {
     }
 }
 
-async fn work(store: Store, hub: Hub, presence_ttl: Duration, push: bool, mut jobs: mpsc::Receiver<Job>) {
+/// What routing reads and whom it tells.
+struct Routing {
+    store: Store,
+    hub: Hub,
+    preferences: PreferenceCache,
+    presence_ttl: Duration,
+    /// Whether a push gateway is configured.
+    push: bool,
+}
+
+async fn work(routing: Routing, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_JOBS);
     while jobs.recv_many(&mut batch, MAX_JOBS).await > 0 {
         // Gather a little longer: under load a batch then shares its queries
@@ -73,20 +95,15 @@ async fn work(store: Store, hub: Hub, presence_ttl: Duration, push: bool, mut jo
                 }
             }
         }
-        if let Err(e) = route_batch(&store, &hub, presence_ttl, push, &batch).await {
+        if let Err(e) = route_batch(&routing, &batch).await {
             tracing::warn!(error = format!("{e:#}"), "routing failed");
         }
         batch.clear();
     }
 }
 
-async fn route_batch(
-    store: &Store,
-    hub: &Hub,
-    presence_ttl: Duration,
-    push: bool,
-    batch: &[Job],
-) -> anyhow::Result<()> {
+async fn route_batch(routing: &Routing, batch: &[Job]) -> anyhow::Result<()> {
+    let Routing { store, hub, preferences, presence_ttl, push } = routing;
     let now = now_ms();
     let mut users: Vec<&str> = batch.iter().flat_map(|j| j.targets.iter().map(|(u, _)| u.as_str())).collect();
     users.sort_unstable();
@@ -97,18 +114,23 @@ async fn route_batch(
     }
     let with_devices: Vec<&str> = inputs.keys().map(String::as_str).collect();
     let sound = store.sound_of(&with_devices).await?;
+    let prefs: HashMap<&str, Arc<UserPrefs>> =
+        with_devices.iter().copied().zip(preferences.of(store, &with_devices).await?).collect();
     let mut decisions = Vec::new();
     let mut pushes = Vec::new();
     for job in batch {
         for (user, key) in &job.targets {
             let Some((devices, presence)) = inputs.get(user) else { continue };
             let mut routed = route(job.what.chat, devices, presence);
+            if let Some(prefs) = prefs.get(user.as_str()) {
+                apply_preferences(&mut routed, prefs, job.what.topic, now);
+            }
             // What a pop-up or push carries; a pop-up adds whether it is silent.
             let w = &job.what;
             let mut payload = json!({"tag": key, "kind": w.kind, "args": w.args, "actor": w.actor, "link": w.link});
             for d in routed.iter_mut().filter(|d| d.sent && d.channel == Channel::Push) {
                 let token = devices.iter().find(|x| x.device_id == d.device_id).and_then(|x| x.push_token.clone());
-                match (push, token) {
+                match (*push, token) {
                     (true, Some(token)) => {
                         pushes.push(NewPush {
                             user_id: user.clone(),
@@ -137,4 +159,21 @@ async fn route_batch(
     }
     store.queue_pushes(&pushes, now).await?;
     store.record_deliveries(&decisions, now).await
+}
+
+/// The user's say over what routing would send: a channel they turned off
+/// for this category, and anything inside their quiet hours, is suppressed.
+fn apply_preferences(routed: &mut [Decision], prefs: &UserPrefs, topic: Topic, now: i64) {
+    let quiet = prefs.quiet_at(now);
+    for d in routed.iter_mut().filter(|d| d.sent) {
+        let channel = match d.channel {
+            Channel::Browser => bell_protocol::Channel::Browser,
+            Channel::Push => bell_protocol::Channel::Push,
+        };
+        if !prefs.allows(topic, channel) {
+            (d.sent, d.reason) = (false, "muted by preference");
+        } else if quiet {
+            (d.sent, d.reason) = (false, "quiet hours");
+        }
+    }
 }

@@ -51,7 +51,13 @@ struct Inner {
 #[derive(Debug)]
 pub enum Remote {
     Wake(Arc<str>),
-    Popup { user: Arc<str>, device: Arc<str>, payload: Arc<str> },
+    Popup {
+        user: Arc<str>,
+        device: Arc<str>,
+        payload: Arc<str>,
+    },
+    /// The user's preferences changed: other processes drop what they cached.
+    Preferences(Arc<str>),
 }
 
 #[derive(Clone)]
@@ -89,6 +95,13 @@ impl Hub {
     pub fn wake(&self, user: &str) {
         self.wake_here(user);
         self.forward(Remote::Wake(Arc::from(user)));
+    }
+
+    /// The user changed their preferences here: their streams read the
+    /// change, and the other processes forget their cached copy.
+    pub fn preferences_changed(&self, user: &str) {
+        self.wake(user);
+        self.forward(Remote::Preferences(Arc::from(user)));
     }
 
     /// Wakes this process's streams of `user` only.

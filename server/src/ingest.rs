@@ -50,6 +50,9 @@ pub struct ValidEvent {
     pub created_at: i64,
     /// An actionable approval request's approval id (API.md §6).
     pub approval_id: Option<String>,
+    /// Recipients whose preferences keep this category out of their bell
+    /// (set by the pipeline from the preference cache).
+    pub bell_off: std::collections::HashSet<String>,
 }
 
 impl ValidEvent {
@@ -66,8 +69,9 @@ impl ValidEvent {
             .iter()
             .map(String::as_str)
             .filter(|r| {
-                // Self-assignment is silent (SPEC §3.1).
-                let silent = self.spec.assignment && actor == Some(*r);
+                // Self-assignment is silent (SPEC §3.1); so is a category
+                // the recipient keeps out of their bell.
+                let silent = (self.spec.assignment && actor == Some(*r)) || self.bell_off.contains(*r);
                 suppressed += u32::from(silent);
                 !silent
             })
@@ -218,7 +222,17 @@ pub fn validate(event: NewEvent, link_hosts: &[String], now: i64) -> Result<Vali
         return Err(invalid("occurred_at", why));
     }
 
-    Ok(ValidEvent { id, spec, actor, recipients: distinct, args, link, created_at, approval_id })
+    Ok(ValidEvent {
+        id,
+        spec,
+        actor,
+        recipients: distinct,
+        args,
+        link,
+        created_at,
+        approval_id,
+        bell_off: Default::default(),
+    })
 }
 
 #[cfg(test)]

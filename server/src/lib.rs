@@ -18,6 +18,7 @@ pub mod hub;
 pub mod ingest;
 pub mod openapi;
 pub mod pipeline;
+pub mod preferences;
 pub mod push;
 pub mod retention;
 pub mod routes;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub seal: seal::Seal,
     /// The decision webhook's outbox, when `BELL_DECISION_WEBHOOK_URL` is set.
     pub webhook: Option<webhook::Outbox>,
+    /// Users' preferences, kept off the database on the ingest and routing paths.
+    pub preferences: preferences::PreferenceCache,
 }
 
 impl FromRef<AppState> for Auth {
@@ -72,8 +75,9 @@ impl AppState {
         let store = Store::open(&config.database_url, config.database_pool).await?;
         let auth = Auth::with(&config.jwt_secret, &config.service_token, config.tokens.clone());
         let hub = hub::Hub::with_max_streams_per_user(config.max_streams_per_user);
+        let preferences = preferences::PreferenceCache::default();
         if store.backend() == store::Backend::Postgres {
-            bus::connect(&config.database_url, &hub).await?;
+            bus::connect(&config.database_url, &hub, &preferences).await?;
         }
         let gateway = match &config.fcm_credentials {
             Some(path) => {
@@ -92,10 +96,11 @@ impl AppState {
             }
             None => false,
         };
-        let deliveries = delivery::Deliveries::start(store.clone(), hub.clone(), config.presence_ttl, gateway);
+        let deliveries =
+            delivery::Deliveries::start(store.clone(), hub.clone(), preferences.clone(), config.presence_ttl, gateway);
         let seal = seal::Seal::new(&config.jwt_secret);
         let webhook = config.webhook.clone().map(|w| webhook::start(store.clone(), w)).transpose()?;
-        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook })
+        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook, preferences })
     }
 }
 

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Qontak Notification Center",
-        description = "Ingestion, feed, counts and read state of the bell, and approvals decided from it.",
-        version = "1.1.0"
+        description = "Ingestion, feed, counts and read state of the bell, approvals decided from it, and preferences per category and channel with quiet hours.",
+        version = "1.2.0"
     ),
     modifiers(&Security),
     components(schemas(

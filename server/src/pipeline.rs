@@ -2,7 +2,7 @@
 //! the kinds table, store, wake the recipients' streams, and queue routing
 //! to their devices. Producers (`POST /v1/events`) and the demo both use it.
 
-use bell_protocol::{NewEvent, Tab};
+use bell_protocol::{Channel, NewEvent, Tab, Topic};
 
 use crate::AppState;
 use crate::clock::now_ms;
@@ -11,13 +11,26 @@ use crate::store::Ingested;
 
 pub async fn accept(state: &AppState, event: NewEvent) -> AppResult<Ingested> {
     let now = now_ms();
-    let event = crate::ingest::validate(event, &state.config.allowed_link_hosts, now)?;
+    let mut event = crate::ingest::validate(event, &state.config.allowed_link_hosts, now)?;
+    // Who turned this category's bell off gets no copy (counted as suppressed).
+    let topic = Topic::of(event.spec);
+    if topic.bell_optional() {
+        let recipients: Vec<&str> = event.recipients.iter().map(String::as_str).collect();
+        let prefs = state.preferences.of(&state.store, &recipients).await?;
+        event.bell_off = recipients
+            .iter()
+            .zip(prefs)
+            .filter(|(_, p)| !p.allows(topic, Channel::Bell))
+            .map(|(r, _)| (*r).to_owned())
+            .collect();
+    }
     let routed = crate::delivery::Routed {
         kind: event.spec.name,
         args: event.args.clone(),
         actor: event.actor.clone(),
         link: event.link.clone(),
         chat: event.spec.placement.is_none_or(|(tab, _)| tab == Tab::Inbox),
+        topic: Topic::of(event.spec),
     };
     // Incoming messages are never stored: they are routed by their event id.
     let incoming: Vec<(String, String)> = match event.spec.placement {

@@ -8,8 +8,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use bell_protocol::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use bell_protocol::{
-    Category, ErrorBody, IngestOutcome, NewEvent, Page, ReadAll, ReadAllOutcome, Settings, StreamPosition, Tab,
-    UnreadCounts,
+    Category, ErrorBody, IngestOutcome, NewEvent, Page, Preferences, PreferencesUpdate, ReadAll, ReadAllOutcome,
+    Settings, StreamPosition, Tab, UnreadCounts,
 };
 use serde::Deserialize;
 use utoipa::OpenApi;
@@ -24,6 +24,7 @@ use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, MAX_EVENT_BYTES};
 use crate::openapi::ApiDoc;
+use crate::preferences::UserPrefs;
 use crate::routing::{App, Device, Platform};
 use crate::store::ListQuery;
 
@@ -41,6 +42,9 @@ impl Limited for ReadAll {
     const LIMIT: usize = MAX_USER_BODY_BYTES;
 }
 impl Limited for Settings {
+    const LIMIT: usize = MAX_USER_BODY_BYTES;
+}
+impl Limited for PreferencesUpdate {
     const LIMIT: usize = MAX_USER_BODY_BYTES;
 }
 impl Limited for DeviceBody {
@@ -62,6 +66,7 @@ pub fn router(state: AppState) -> Router {
                 .routes(routes!(read_all))
                 .routes(routes!(stream))
                 .routes(routes!(get_settings, put_settings))
+                .routes(routes!(get_preferences, put_preferences))
                 .routes(routes!(put_presence, beacon_presence))
                 .routes(routes!(deliveries))
                 .layer(DefaultBodyLimit::max(MAX_USER_BODY_BYTES)),
@@ -332,6 +337,44 @@ async fn get_settings(State(state): State<AppState>, User(user): User) -> AppRes
     Ok(Json(Settings { sound: state.store.sound(&user).await? }))
 }
 
+/// Changes a user's preferences and tells their streams and the other
+/// processes; the whole document after the change.
+async fn change_preferences(state: &AppState, user: &str, update: &PreferencesUpdate) -> AppResult<Preferences> {
+    let (prefs, document) = state
+        .store
+        .change_preferences(user, now_ms(), |stored, sound| {
+            let prefs = stored.map(UserPrefs::from_stored).unwrap_or_default().apply(update)?;
+            let sound = update.sound.unwrap_or(sound);
+            let document = prefs.document(sound);
+            let json = serde_json::to_string(&document).map_err(anyhow::Error::from)?;
+            Ok::<_, AppError>((prefs.to_stored(), sound, json, (prefs, document)))
+        })
+        .await?;
+    state.preferences.set(user, prefs);
+    state.hub.preferences_changed(user);
+    Ok(document)
+}
+
+/// The caller's preferences per category and channel, quiet hours and sound.
+#[utoipa::path(get, path = "/v1/preferences", tag = "settings", security(("user_token" = [])),
+    responses((status = 200, body = Preferences), (status = 401, body = ErrorBody)))]
+async fn get_preferences(State(state): State<AppState>, User(user): User) -> AppResult<Json<Preferences>> {
+    let (stored, sound) = state.store.preferences(&user).await?;
+    Ok(Json(stored.as_deref().map(UserPrefs::from_stored).unwrap_or_default().document(sound)))
+}
+
+/// Changes what the body names of the caller's preferences; the rest stays.
+/// A change streams a `preferences` event to every stream of the user.
+#[utoipa::path(put, path = "/v1/preferences", tag = "settings", request_body = PreferencesUpdate, security(("user_token" = [])),
+    responses((status = 200, description = "The whole document after the change", body = Preferences), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, description = "A key, channel, time, day or time zone is wrong, or an approval's bell is turned off; `field` names it and nothing changed", body = ErrorBody)))]
+async fn put_preferences(
+    State(state): State<AppState>,
+    User(user): User,
+    Body(update): Body<PreferencesUpdate>,
+) -> AppResult<Json<Preferences>> {
+    Ok(Json(change_preferences(&state, &user, &update).await?))
+}
+
 /// Changes the caller's settings.
 #[utoipa::path(put, path = "/v1/settings", tag = "settings", request_body = Settings, security(("user_token" = [])),
     responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 400, description = "Not JSON", body = ErrorBody), (status = 413, description = "Body over 4 KiB", body = ErrorBody), (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -340,8 +383,10 @@ async fn put_settings(
     User(user): User,
     Body(settings): Body<Settings>,
 ) -> AppResult<Json<Settings>> {
-    state.store.set_sound(&user, settings.sound).await?;
-    Ok(Json(settings))
+    // The same field as the preferences' `sound`: their streams hear of it too.
+    let update = PreferencesUpdate { sound: Some(settings.sound), ..PreferencesUpdate::default() };
+    let document = change_preferences(&state, &user, &update).await?;
+    Ok(Json(Settings { sound: document.sound }))
 }
 
 /// A device registration.

@@ -110,3 +110,55 @@ async fn a_pop_up_reaches_the_device_stream_held_by_another_process() {
     assert_eq!(popup.data["kind"], "message.incoming");
     assert_eq!(popup.data["args"]["contact_name"], "Rina");
 }
+
+/// The decision recorded for `key`'s browser on `base` (routing runs beside the request).
+async fn browser_decision(client: &reqwest::Client, base: &str, key: &str) -> (String, String) {
+    for _ in 0..300 {
+        let res = client
+            .get(format!("{base}/v1/deliveries?notification_id={key}"))
+            .bearer_auth(token("u-2"))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::OK {
+            let list: Value = res.json().await.unwrap();
+            if let Some(d) = list.as_array().unwrap().first() {
+                return (d["decision"].as_str().unwrap().to_owned(), d["reason"].as_str().unwrap().to_owned());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no routing decision for {key}");
+}
+
+#[tokio::test]
+async fn a_preferences_change_reaches_streams_and_routing_on_every_process() {
+    let Some((a, b, _dir)) = two_processes().await else { return };
+    let client = reqwest::Client::new();
+    let res = client
+        .put(format!("{}/v1/devices/web", a.base))
+        .bearer_auth(token("u-2"))
+        .json(&json!({"device_id": "browser-1", "app": null, "push_token": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let mut on_b = Stream::open_at(&client, &b.base, &token("u-2"), None).await;
+    assert_eq!(on_b.next().await.event, "counts");
+
+    // B routes an event first, so it holds u-2's (default) preferences.
+    ingest(&client, &b.base, &event("before", "deal.assigned", "u-1", &["u-2"])).await;
+    let id = on_b.next_of("notification").await.data["id"].as_str().unwrap().to_owned();
+    assert_eq!(browser_decision(&client, &b.base, &id).await.0, "sent");
+
+    // Changed through A: B's stream is told, and B's routing and ingestion follow.
+    let change = json!({"channels": {"general.assignment": {"browser": false}, "general.mention": {"bell": false}}});
+    let res = client.put(format!("{}/v1/preferences", a.base)).bearer_auth(token("u-2")).json(&change).send().await;
+    let doc: Value = res.unwrap().json().await.unwrap();
+    assert_eq!(on_b.next_of("preferences").await.data, doc);
+    ingest(&client, &b.base, &event("after", "deal.assigned", "u-1", &["u-2"])).await;
+    let id = on_b.next_of("notification").await.data["id"].as_str().unwrap().to_owned();
+    assert_eq!(browser_decision(&client, &b.base, &id).await, ("suppressed".into(), "muted by preference".into()));
+    let (_, outcome) = ingest(&client, &b.base, &event("mention", "mention", "u-1", &["u-2"])).await;
+    assert_eq!((&outcome["stored"], &outcome["suppressed"]), (&json!(0), &json!(1)), "{outcome}");
+}

@@ -12,17 +12,6 @@ impl Store {
         Ok(sound.is_none_or(|s| s != 0))
     }
 
-    pub async fn set_sound(&self, user: &str, sound: bool) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (user_id, sound) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET sound = excluded.sound",
-        )
-        .bind(user)
-        .bind(i64::from(sound))
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
     /// Registers the user's device of a platform, replacing the previous one.
     pub async fn put_device(&self, user: &str, device: &Device, now: i64) -> anyhow::Result<()> {
         sqlx::query(

@@ -41,6 +41,7 @@ mod devices;
 mod feed;
 mod ingest;
 mod partitions;
+mod preferences;
 mod purge;
 mod push_outbox;
 mod read_state;
