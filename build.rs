@@ -43,7 +43,9 @@ fn main() {
     }
     let compiled = fluent_compiler::compile(&languages)
         .unwrap_or_else(|errors| fail(&errors.iter().map(ToString::to_string).collect::<Vec<_>>()));
-    let shell = std::fs::read_to_string(root.join("src/view/shell.html")).unwrap_or_default();
+    let shell = std::fs::read_to_string(root.join("src/view/shell.html"))
+        .unwrap_or_default()
+        .replace("<!--preferences-->", &preferences_markup());
     let refs = refs(&shell).unwrap_or_else(|e| fail(&[format!("src/view/shell.html: {e}")]));
     std::fs::write(out_dir.join("refs.rs"), refs_code(&refs)).unwrap_or_else(|e| fail(&[format!("refs.rs: {e}")]));
     std::fs::write(out_dir.join("shell.html"), minify_html(&shell))
@@ -91,6 +93,40 @@ struct Ref {
     name: String,
     template: Option<String>,
     path: Vec<usize>,
+}
+
+/// The settings view's rows (API.md §7), from the kinds table: per tab a
+/// group of its categories, and incoming chat messages; a switch per
+/// channel (`name`: the key, `value`: the channel), named
+/// "<Category> — <Channel>" by `aria-labelledby` (the row's name, a dash
+/// and the column's header, in shell.html). An approval's bell is on and
+/// cannot be turned off.
+fn preferences_markup() -> String {
+    use bell_protocol::{Tab, Topic};
+    let row = |topic: Topic, name: &str| {
+        let key = topic.key();
+        let mut row = format!("<div class=\"prefs__row\"><span id=\"{key}\" data-l10n=\"{name}\"></span>\n");
+        for channel in ["bell", "browser", "push"] {
+            if channel == "bell" && !topic.stored() {
+                row += "<span></span>\n";
+                continue;
+            }
+            let locked = if channel == "bell" && !topic.bell_optional() { " checked disabled" } else { "" };
+            row += &format!(
+                "<input type=\"checkbox\" role=\"switch\" name=\"{key}\" value=\"{channel}\" aria-labelledby=\"{key} sep {channel}\"{locked}>\n"
+            );
+        }
+        row + "</div>\n"
+    };
+    let group = |legend: &str, rows: String| {
+        format!("<fieldset class=\"prefs__group\">\n<legend data-l10n=\"{legend}\"></legend>\n{rows}</fieldset>\n")
+    };
+    let mut html = String::new();
+    for tab in Tab::ALL {
+        let rows = tab.categories().iter().map(|c| row(Topic::Category(tab, *c), &format!("category-{}", c.as_str())));
+        html += &group(&format!("tab-{}", tab.as_str()), rows.collect());
+    }
+    html + &group("prefs-chat", row(Topic::ChatIncoming, "prefs-incoming"))
 }
 
 /// The `data-ref`s of `html` (our own markup: tags, attributes in double

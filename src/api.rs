@@ -1,7 +1,7 @@
 //! The typed client of the notification server (API.md §4).
 
-use bell_protocol::{Category, Decision, Settings, Tab};
-use gloo_net::http::{Request, RequestBuilder, Response};
+use bell_protocol::{Category, Decision, Tab};
+use gloo_net::http::{Request, Response};
 use wasm_bindgen::JsValue;
 
 use crate::counts::Counts;
@@ -41,19 +41,6 @@ impl Api {
         format!("{}{}", self.base.trim_end_matches('/'), path)
     }
 
-    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.header("Authorization", &format!("Bearer {}", self.token))
-    }
-
-    async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
-        let response = request.map_err(|_| ApiError::Failed(0))?.send().await.map_err(|_| ApiError::Offline)?;
-        match response.status() {
-            200..=299 => Ok(response),
-            401 => Err(ApiError::Unauthorized),
-            status => Err(ApiError::Failed(status)),
-        }
-    }
-
     /// The body read by `read` (a `wire` reader); a body it cannot read is a failure.
     async fn json<T>(response: Response, read: fn(&JsValue) -> Option<T>) -> Result<T, ApiError> {
         read(&Self::body(response).await?).ok_or(ApiError::Failed(0))
@@ -61,33 +48,29 @@ impl Api {
 
     /// A response's JSON (one compiled body for every reader).
     async fn body(response: Response) -> Result<JsValue, ApiError> {
-        let text = response.text().await.map_err(|_| ApiError::Offline)?;
-        wire::parse(&text).ok_or(ApiError::Failed(0))
+        wire::parse(&Self::text(response).await?).ok_or(ApiError::Failed(0))
     }
 
-    /// A JSON body (`wire::object`).
-    fn with_json(builder: RequestBuilder, body: String) -> Result<Request, gloo_net::Error> {
-        builder.header("Content-Type", "application/json").body(body)
+    async fn text(response: Response) -> Result<String, ApiError> {
+        response.text().await.map_err(|_| ApiError::Offline)
     }
 
     pub async fn counts(&self) -> Result<Counts, ApiError> {
-        let request = self.authorized(Request::get(&self.url("/v1/notifications/unread-count"))).build();
-        Self::json(Self::send(request).await?, wire::counts).await
+        Self::json(self.fetch("GET", "/v1/notifications/unread-count", None).await?, wire::counts).await
     }
 
     pub async fn page(&self, view: View, cursor: Option<&str>) -> Result<Page, ApiError> {
-        let mut query = vec![("tab", view.tab.as_str().to_owned()), ("limit", PAGE_SIZE.to_string())];
+        let mut path = format!("/v1/notifications?tab={}&limit={PAGE_SIZE}", view.tab.as_str());
         if let Some(c) = view.category {
-            query.push(("category", c.as_str().to_owned()));
+            path = path + "&category=" + c.as_str();
         }
         if view.unread_only {
-            query.push(("unread_only", "true".into()));
+            path += "&unread_only=true";
         }
         if let Some(c) = cursor {
-            query.push(("cursor", c.to_owned()));
+            path = path + "&cursor=" + &String::from(js_sys::encode_uri_component(c));
         }
-        let request = self.authorized(Request::get(&self.url("/v1/notifications")).query(query)).build();
-        Self::json(Self::send(request).await?, wire::page).await
+        Self::json(self.fetch("GET", &path, None).await?, wire::page).await
     }
 
     /// Marks one read. Sent with `keepalive` so it completes while a click
@@ -97,15 +80,11 @@ impl Api {
         self.send_keepalive("POST", &path, None).await
     }
 
-    pub async fn settings(&self) -> Result<Settings, ApiError> {
-        let request = self.authorized(Request::get(&self.url("/v1/settings"))).build();
-        Self::json(Self::send(request).await?, wire::settings).await
-    }
-
-    pub async fn set_sound(&self, sound: bool) -> Result<(), ApiError> {
-        let body = wire::object(&[("sound", sound.into())]);
-        let request = Self::with_json(self.authorized(Request::put(&self.url("/v1/settings"))), body);
-        Self::send(request).await.map(drop)
+    /// The preferences document (API.md §7) as JSON text: as it is, or
+    /// after `change` (a `PUT` body).
+    pub async fn preferences(&self, change: Option<&str>) -> Result<String, ApiError> {
+        let method = if change.is_some() { "PUT" } else { "GET" };
+        Self::text(self.fetch(method, "/v1/preferences", change).await?).await
     }
 
     /// Registers this browser as the user's web device.
@@ -132,14 +111,16 @@ impl Api {
         }
     }
 
-    /// A fetch with `keepalive` whose answer is not read.
+    /// A request whose answer is not read.
     async fn send_keepalive(&self, method: &str, path: &str, body: Option<&str>) -> Result<(), ApiError> {
         self.fetch(method, path, body).await.map(drop)
     }
 
-    /// A plain fetch with `keepalive` (gloo-net has no such option).
-    async fn fetch(&self, method: &str, path: &str, body: Option<&str>) -> Result<web_sys::Response, ApiError> {
-        use wasm_bindgen::JsCast;
+    /// Every request of the widget, one compiled path: `method` on `path`
+    /// with the token and an optional JSON body, sent by gloo-net. With
+    /// `keepalive` (which gloo-net's builder has no option for), so a mark
+    /// read or decision completes while a click navigates the page away.
+    async fn fetch(&self, method: &str, path: &str, body: Option<&str>) -> Result<Response, ApiError> {
         let url = self.url(path);
         let init = web_sys::RequestInit::new();
         init.set_method(method);
@@ -152,11 +133,8 @@ impl Api {
             init.set_body(&wasm_bindgen::JsValue::from_str(body));
         }
         init.set_headers(&headers);
-        let window = web_sys::window().ok_or(ApiError::Failed(0))?;
-        let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|_| ApiError::Offline)?
-            .unchecked_into::<web_sys::Response>();
+        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::Failed(0))?;
+        let response = Request::from(request).send().await.map_err(|_| ApiError::Offline)?;
         match response.status() {
             // (409: only a decision answers it, with the standing one to show.)
             200..=299 | 409 => Ok(response),
@@ -182,7 +160,7 @@ impl Api {
     /// navigates away meanwhile); the answer's JSON. One body of code for
     /// every POST that reads an answer: each caller reads its own field.
     async fn post(&self, path: &str, body: String) -> Result<JsValue, ApiError> {
-        Self::body(self.fetch("POST", path, Some(&body)).await?.into()).await
+        Self::body(self.fetch("POST", path, Some(&body)).await?).await
     }
 
     pub async fn read_all(&self, tab: Tab, category: Option<Category>, up_to: Option<String>) -> Result<u64, ApiError> {

@@ -172,3 +172,9 @@ pub fn age(ms: f64, now: f64) -> (&'static str, u64) {
 pub fn relative(lang: Lang, (message, n): (&'static str, u64)) -> String {
     catalog(lang).count(message, "n", n)
 }
+
+/// The device's IANA time zone (`Asia/Jakarta`), for quiet hours.
+pub fn time_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
+    crate::wire::string(&options, "timeZone").unwrap_or_else(|| "UTC".into())
+}

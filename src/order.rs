@@ -5,14 +5,15 @@
 //!   a view since left is dropped. One asked before a live change of rows
 //!   (a new notification, a read or settled row from the stream) may lack
 //!   it or show it stale, and is asked again.
-//! - **Counts** change by this tab's writes (mark read, read all, decide:
-//!   shown at once, before the server answers), by the stream (which pushes
-//!   counts after every change) and by `GET unread-count`. Each change moves
-//!   an epoch; a `GET` answer counts only if the epoch has not moved since
-//!   it was asked and no write of this tab is unanswered (the server may
-//!   have counted before or after that write). Pushed counts are the
-//!   server's state when sent, but while a write is unanswered they may
-//!   predate it: they wait for the write's answer and are asked again.
+//! - **Counts** and **preferences** (each its own [`Ledger`]) change by this
+//!   tab's writes (mark read, read all, decide; a switch turned: shown at
+//!   once, before the server answers), by the stream (which pushes counts
+//!   after every change, and the preferences document after each of theirs)
+//!   and by a `GET`. Each change moves an epoch; a `GET` answer counts only
+//!   if the epoch has not moved since it was asked and no write of this tab
+//!   is unanswered (the server may have read before or after that write).
+//!   Pushed state is the server's when sent, but while a write is unanswered
+//!   it may predate it: it waits for the write's answer and is asked again.
 //!
 //! This orders by cause, not by timing: however late an answer comes, it is
 //! dropped exactly when something newer was shown.
@@ -37,12 +38,19 @@ pub struct PageAsked {
 pub struct Order {
     view: u32,
     rows: u32,
+    pub counts: Ledger,
+    pub prefs: Ledger,
+}
+
+/// The order of one piece of server state this tab also changes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ledger {
     epoch: u32,
     /// Writes that change counts sent and not answered.
     writes: u32,
-    /// The epoch of the last counts the stream pushed.
+    /// The epoch of the last state the stream pushed.
     pushed: u32,
-    /// Counts were dropped because of a write: ask again once writes are answered.
+    /// An answer was dropped because of a write: ask again once writes are answered.
     stale: bool,
 }
 
@@ -72,18 +80,20 @@ impl Order {
             Answer::Apply
         }
     }
+}
 
-    /// A count request leaves: its epoch, for [`Order::counts_answered`].
-    pub fn counts_asked(&self) -> u32 {
+impl Ledger {
+    /// A `GET` leaves: its epoch, for [`Ledger::answered`].
+    pub fn asked(&self) -> u32 {
         self.epoch
     }
 
-    /// The widget changed counts itself (a row marked read here).
-    pub fn counts_changed(&mut self) {
+    /// The widget changed the state itself (a row marked read here).
+    pub fn changed(&mut self) {
         self.epoch += 1;
     }
 
-    /// A write that changes counts was sent.
+    /// A write that changes the state was sent.
     pub fn write_sent(&mut self) {
         self.writes += 1;
         self.epoch += 1;
@@ -96,8 +106,33 @@ impl Order {
         self.writes == 0 && std::mem::take(&mut self.stale)
     }
 
-    /// The stream pushed counts: whether to show them.
-    pub fn counts_pushed(&mut self) -> bool {
+    /// A request whose answer is the whole state leaves: a write (`PUT`)
+    /// or a read. Its epoch, for [`Ledger::state_answered`].
+    pub fn sent(&mut self, write: bool) -> u32 {
+        if write {
+            self.write_sent();
+        }
+        self.epoch
+    }
+
+    /// Its answer came: whether to show it, and whether to ask again. A
+    /// write's answer is shown when no other write is unanswered (which
+    /// could answer later with an older state); a read's as [`Ledger::answered`] says.
+    pub fn state_answered(&mut self, write: bool, asked: u32) -> (bool, bool) {
+        if write {
+            let alone = self.writes == 1;
+            self.stale |= !alone;
+            return (alone, self.write_answered());
+        }
+        match self.answered(asked) {
+            Answer::Apply => (true, false),
+            Answer::AskAgain => (false, true),
+            Answer::Drop => (false, false),
+        }
+    }
+
+    /// The stream pushed the state: whether to show it.
+    pub fn pushed(&mut self) -> bool {
         if self.writes > 0 {
             self.stale = true;
             return false;
@@ -107,12 +142,12 @@ impl Order {
         true
     }
 
-    /// The answer to the count request that left at `asked` came.
-    pub fn counts_answered(&mut self, asked: u32) -> Answer {
+    /// The answer to the `GET` that left at `asked` came.
+    pub fn answered(&mut self, asked: u32) -> Answer {
         if asked == self.epoch && self.writes == 0 {
             Answer::Apply
         } else if self.pushed > asked {
-            // The stream's counts are newer than this answer and were shown.
+            // What the stream pushed is newer than this answer and was shown.
             Answer::Drop
         } else if self.writes > 0 {
             self.stale = true;
@@ -143,47 +178,61 @@ mod tests {
     fn a_count_answer_never_undoes_a_newer_change() {
         // Mark read while the count request is in flight: the answer is
         // dropped, and asked again once the write is answered.
-        let mut o = Order::default();
-        let asked = o.counts_asked();
-        o.counts_changed();
+        let mut o = Ledger::default();
+        let asked = o.asked();
+        o.changed();
         o.write_sent();
-        assert_eq!(o.counts_answered(asked), Answer::Drop);
+        assert_eq!(o.answered(asked), Answer::Drop);
         assert!(o.write_answered(), "the dropped answer is asked again after the write");
-        let again = o.counts_asked();
-        assert_eq!(o.counts_answered(again), Answer::Apply);
+        let again = o.asked();
+        assert_eq!(o.answered(again), Answer::Apply);
 
         // A request asked while a write is unanswered may predate the write.
-        let mut o = Order::default();
+        let mut o = Ledger::default();
         o.write_sent();
-        let asked = o.counts_asked();
-        assert_eq!(o.counts_answered(asked), Answer::Drop);
+        let asked = o.asked();
+        assert_eq!(o.answered(asked), Answer::Drop);
         assert!(o.write_answered());
         assert!(!o.write_answered(), "asked again once, not on every later write");
 
         // The stream pushed counts after the request left: they are newer.
-        let mut o = Order::default();
-        let asked = o.counts_asked();
-        assert!(o.counts_pushed());
-        assert_eq!(o.counts_answered(asked), Answer::Drop);
+        let mut o = Ledger::default();
+        let asked = o.asked();
+        assert!(o.pushed());
+        assert_eq!(o.answered(asked), Answer::Drop);
 
         // A change here with no write pending (a settled card): ask again.
-        let mut o = Order::default();
-        let asked = o.counts_asked();
-        o.counts_changed();
-        assert_eq!(o.counts_answered(asked), Answer::AskAgain);
+        let mut o = Ledger::default();
+        let asked = o.asked();
+        o.changed();
+        assert_eq!(o.answered(asked), Answer::AskAgain);
 
         // Pushed counts during a write may predate it: dropped, asked again.
-        let mut o = Order::default();
+        let mut o = Ledger::default();
         o.write_sent();
-        assert!(!o.counts_pushed());
+        assert!(!o.pushed());
         assert!(o.write_answered());
-        assert!(o.counts_pushed(), "pushed counts after the write are shown");
+        assert!(o.pushed(), "pushed counts after the write are shown");
+
+        // Writes answering with the whole state: shown only when alone.
+        let mut o = Ledger::default();
+        let asked = o.sent(true);
+        assert_eq!(o.state_answered(true, asked), (true, false));
+        o.sent(true);
+        o.sent(true);
+        assert_eq!(o.state_answered(true, asked), (false, false), "another may answer later, older");
+        assert_eq!(o.state_answered(true, asked), (true, true), "shown, and asked again");
+        let read = o.sent(false);
+        assert_eq!(o.state_answered(false, read), (true, false));
+        let read = o.sent(false);
+        assert!(o.pushed());
+        assert_eq!(o.state_answered(false, read), (false, false), "the pushed state is newer");
 
         // Two writes: asked again only when both are answered.
-        let mut o = Order::default();
+        let mut o = Ledger::default();
         o.write_sent();
         o.write_sent();
-        assert!(!o.counts_pushed());
+        assert!(!o.pushed());
         assert!(!o.write_answered());
         assert!(o.write_answered());
     }

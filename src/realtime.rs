@@ -15,7 +15,7 @@ use web_sys::{BroadcastChannel, EventSource, MessageEvent};
 use crate::api::Api;
 use crate::state::Bell;
 
-const EVENTS: [&str; 4] = ["notification", "read", "approval", "counts"];
+const EVENTS: [&str; 5] = ["notification", "read", "approval", "counts", "preferences"];
 /// After the stream closed for good (an HTTP error), the leader tries again after this long.
 const RETRY_MS: i32 = 5_000;
 

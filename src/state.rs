@@ -55,6 +55,9 @@ pub struct Bell {
     pub now: RwSignal<f64>,
     /// The local calendar day, moved at local midnight.
     pub today: RwSignal<u32>,
+    /// The preferences document (API.md §7) as the server last said it, as JSON text.
+    pub prefs: RwSignal<Option<String>>,
+
     /// Which page and count answers may still be shown (see [`Order`]).
     order: StoredValue<Order>,
     /// Tells the host its token expired.
@@ -77,6 +80,8 @@ impl Bell {
             status: RwSignal::new(Status::Idle),
             now: RwSignal::new(now),
             today: RwSignal::new(crate::intl::local_day(now)),
+            prefs: RwSignal::new(None),
+
             order: StoredValue::new(Order::default()),
             on_auth_expired: StoredValue::new_local(on_auth_expired),
         }
@@ -107,11 +112,11 @@ impl Bell {
     /// Reloads the unread counts (shown unless something newer was, see [`Order`]).
     pub fn load_counts(self) {
         let api = self.api.get_untracked();
-        let asked = self.order.with_value(Order::counts_asked);
+        let asked = self.order.with_value(|o| o.counts.asked());
         spawn_local(async move {
             match api.counts().await {
                 Ok(c) => {
-                    match self.order.try_update_value(|o| o.counts_answered(asked)) {
+                    match self.order.try_update_value(|o| o.counts.answered(asked)) {
                         Some(Answer::Apply) => _ = self.counts.try_set(Some(c)),
                         Some(Answer::AskAgain) => self.load_counts(),
                         _ => {}
@@ -121,6 +126,39 @@ impl Bell {
                     }
                 }
                 Err(e) => self.failed(e),
+            }
+        });
+    }
+
+    /// Reads the preferences or, with `change` (a `PUT` body the switches
+    /// already show), changes them. The answer is the whole document, shown
+    /// unless something newer was (see [`Order`]). A change that fails shows
+    /// the last document known again, and `message` (the view's) with it.
+    pub fn sync_prefs(self, change: Option<String>, message: Option<web_sys::Element>) {
+        let api = self.api.get_untracked();
+        let write = change.is_some();
+        let asked = self.order.try_update_value(|o| o.prefs.sent(write)).unwrap_or_default();
+        spawn_local(async move {
+            let answer = api.preferences(change.as_deref()).await;
+            let Some((show, ask)) = self.order.try_update_value(|o| o.prefs.state_answered(write, asked)) else {
+                return;
+            };
+            if let Some(message) = &message {
+                crate::view::flag(message, "hidden", answer.is_ok());
+            }
+            match answer {
+                Ok(doc) if show => _ = self.prefs.try_set(Some(doc)),
+                // (Bindings show the document as it was.)
+                Err(e) if write => {
+                    self.prefs.try_update(|_| {});
+                    if e == ApiError::Unauthorized {
+                        self.failed(e);
+                    }
+                }
+                _ => {}
+            }
+            if ask {
+                self.sync_prefs(None, None);
             }
         });
     }
@@ -245,7 +283,7 @@ impl Bell {
     /// whether it was unread.
     fn read_here(self, id: &str) -> bool {
         let Some((tab, category)) = self.set_read(id, true) else { return false };
-        self.order.update_value(Order::counts_changed);
+        self.order.update_value(|o| o.counts.changed());
         self.counts.update(|c| {
             if let Some(c) = c {
                 c.take_one(tab, category);
@@ -354,10 +392,13 @@ impl Bell {
         match event {
             "counts" => {
                 if let Some(counts) = crate::wire::parse(data).and_then(|v| crate::wire::counts(&v))
-                    && self.order.try_update_value(Order::counts_pushed) == Some(true)
+                    && self.order.try_update_value(|o| o.counts.pushed()) == Some(true)
                 {
                     self.counts.try_set(Some(counts));
                 }
+            }
+            "preferences" if self.order.try_update_value(|o| o.prefs.pushed()) == Some(true) => {
+                self.prefs.try_set(Some(data.to_owned()));
             }
             "notification" => {
                 let Some(n) = crate::wire::parse(data).and_then(|v| crate::wire::notification(&v)) else { return };
@@ -391,12 +432,12 @@ impl Bell {
 
     /// A write that changes counts leaves (see [`Order`]).
     fn write_sent(self) {
-        self.order.update_value(Order::write_sent);
+        self.order.update_value(|o| o.counts.write_sent());
     }
 
     /// A write was answered: whether counts must be asked again.
     fn write_answered(self) -> bool {
-        self.order.try_update_value(Order::write_answered) == Some(true)
+        self.order.try_update_value(|o| o.counts.write_answered()) == Some(true)
     }
 
     /// What to do with a page answer asked at `asked` (dropped once unmounted).

@@ -5,7 +5,7 @@
 //! docs/BENCHMARKS.md.) A reader answers `None` for a shape it does not know,
 //! which callers treat as a failed response.
 
-use bell_protocol::{Actor, ApprovalState, Category, ReadChange, Settings, Tab};
+use bell_protocol::{Actor, ApprovalState, Category, ReadChange, Tab};
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -25,11 +25,21 @@ pub fn parse(text: &str) -> Option<JsValue> {
 
 /// `{"k": v, …}` as JSON text.
 pub fn object(fields: &[(&str, JsValue)]) -> String {
+    text(&value(fields))
+}
+
+/// `{"k": v, …}`, to nest in another.
+pub fn value(fields: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in fields {
         let _ = Reflect::set(&o, &JsValue::from_str(k), v);
     }
-    JSON::stringify(&o).ok().and_then(|s| s.as_string()).unwrap_or_default()
+    o.into()
+}
+
+/// A value as JSON text.
+pub fn text(v: &JsValue) -> String {
+    JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
 pub fn get(o: &JsValue, key: &str) -> JsValue {
@@ -145,8 +155,11 @@ pub fn read_change(v: &JsValue) -> Option<ReadChange> {
     }
 }
 
-pub fn settings(v: &JsValue) -> Option<Settings> {
-    Some(Settings { sound: get(v, "sound").as_bool()? })
+/// A switch of the preferences document (`channels.<key>.<channel>`, or
+/// `sound` with an empty key): on unless it says off.
+pub fn switch(doc: &JsValue, key: &str, channel: &str) -> bool {
+    let at = if key.is_empty() { doc.clone() } else { get(&get(doc, "channels"), key) };
+    get(&at, channel).as_bool() != Some(false)
 }
 
 pub fn number(v: &JsValue, key: &str) -> Option<f64> {
@@ -209,7 +222,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn counts_read_changes_and_settings() {
+    fn counts_read_changes_and_preferences() {
         let mut c = UnreadCounts::zero();
         c.add(Tab::Inbox, Category::Resolved, 3);
         c.add(Tab::Approval, Category::Expense, 2);
@@ -226,7 +239,13 @@ mod tests {
         let everything = ReadChange::All { tab: Tab::Inbox, category: None, up_to: None };
         assert_eq!(read_change(&read(&everything)), Some(everything));
 
-        assert_eq!(settings(&read(&Settings { sound: false })), Some(Settings { sound: false }));
+        let mut prefs = bell_protocol::Preferences { channels: Default::default(), quiet_hours: None, sound: false };
+        let on = bell_protocol::Switches { bell: Some(true), browser: false, push: true };
+        prefs.channels.insert("general.update".into(), on);
+        let doc = read(&prefs);
+        assert!(switch(&doc, "general.update", "bell") && switch(&doc, "general.update", "push"));
+        assert!(!switch(&doc, "general.update", "browser"));
+        assert!(!switch(&doc, "", "sound"));
     }
 
     #[wasm_bindgen_test]

@@ -56,3 +56,26 @@ approval-decided = { $state ->
 }
 approval-waiting = Offline: your decision is sent when you're back online.
 approval-failed = Couldn't send your decision. Try again.
+
+# Notification settings (API.md §7): per tab, a row per category with a
+# switch per channel, each named "<Category> — <Channel>"; quiet hours.
+settings = Notification settings
+back = Back
+channel-bell = In app
+channel-browser = Browser
+channel-push = Mobile
+prefs-chat = Chat
+prefs-incoming = Incoming messages
+prefs-error = Your change was not saved. Try again.
+quiet-hours = Quiet hours
+quiet-from = From
+quiet-to = To
+quiet-days = Days
+quiet-zone = Time zone:
+day-mon = Mon
+day-tue = Tue
+day-wed = Wed
+day-thu = Thu
+day-fri = Fri
+day-sat = Sat
+day-sun = Sun

@@ -52,3 +52,25 @@ approval-decided = { $state ->
 }
 approval-waiting = Offline: keputusan Anda dikirim saat kembali online.
 approval-failed = Keputusan gagal dikirim. Coba lagi.
+
+# Pengaturan notifikasi (API.md §7).
+settings = Pengaturan notifikasi
+back = Kembali
+channel-bell = Di aplikasi
+channel-browser = Browser
+channel-push = Seluler
+prefs-chat = Chat
+prefs-incoming = Pesan masuk
+prefs-error = Perubahan Anda tidak tersimpan. Coba lagi.
+quiet-hours = Jam tenang
+quiet-from = Dari
+quiet-to = Sampai
+quiet-days = Hari
+quiet-zone = Zona waktu:
+day-mon = Sen
+day-tue = Sel
+day-wed = Rab
+day-thu = Kam
+day-fri = Jum
+day-sat = Sab
+day-sun = Min

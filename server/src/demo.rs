@@ -371,6 +371,14 @@ fn page(state: &AppState, app: &str) -> String {
     <table id="routing"><thead><tr><th>device</th><th>platform</th><th>channel</th><th>decision</th><th>reason</th></tr></thead><tbody></tbody></table>
   </section>
   <section>
+    <h2>Your notification settings</h2>
+    <p>Open the bell's settings (the sliders button in the panel's header). Turn off a category's <b>Browser</b>
+    switch, or turn on <b>Quiet hours</b> with a window around now, then fire that kind of event above: the row
+    still arrives in the bell, and the routing table says <i>muted by preference</i> or <i>quiet hours</i>. Turn
+    off a category's <b>In app</b> switch and it no longer reaches the bell at all. Open the other app in another
+    tab: its switches follow every change live.</p>
+  </section>
+  <section>
     <h2>Approvals decided from the bell</h2>
     <p>Citra asks {my_name} and Budi Santoso to approve an expense. Approve or reject it in the bell (its Approval
     tab): the card settles at once in every tab, for both approvers, and the server tells the CRM through a signed

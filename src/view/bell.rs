@@ -84,6 +84,7 @@ pub fn mount(bell: Bell, host: &HtmlElement, root: &Element, shell: &Shell, tear
             if !opening {
                 return;
             }
+            dom::flag(&panel, "data-prefs", false);
             // Shown, placed and focused now, not after the effects have run.
             // (A `RenderEffect` would not do: in reactive_graph 0.2 only its
             // first run is synchronous; updates wait like an `Effect`'s.)

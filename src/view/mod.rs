@@ -29,13 +29,14 @@ mod refs {
 mod filters;
 mod list;
 mod popup_settings;
+mod preferences;
 mod tabs;
 
 use reactive_graph::traits::Get;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-pub use dom::{Teardown, Timeout, bind, keep, window};
+pub use dom::{Teardown, Timeout, bind, flag, keep, window};
 
 use crate::intl::catalog;
 use crate::state::Bell;
@@ -55,6 +56,7 @@ pub fn mount(bell: Bell, host: &HtmlElement, container: &Element) -> Teardown {
     filters::mount(bell, &shell, &mut teardown);
     list::mount(bell, &shell, &mut teardown);
     popup_settings::mount(bell, &shell, &mut teardown);
+    preferences::mount(bell, &shell, &mut teardown);
     teardown
 }
 

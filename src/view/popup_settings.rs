@@ -1,12 +1,15 @@
 //! Browser pop-ups in the panel: asking for permission only here, on the
 //! user's click (never on page load); how to re-enable them when blocked;
-//! and the notification-sound setting once they are on.
+//! and the notification-sound switch once they are on (the preferences'
+//! `sound`, API.md §7).
 
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
 use reactive_graph::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
+
+use crate::wire;
 
 use super::dom::{self, Teardown};
 use super::refs::Shell;
@@ -19,13 +22,7 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
     let sound_input: HtmlInputElement = shell.sound.clone().unchecked_into();
 
     let permission = RwSignal::new(popups::permission());
-    let sound = RwSignal::new(true);
-    let api = bell.api.get_untracked();
-    spawn_local(async move {
-        if let Ok(s) = api.settings().await {
-            sound.try_set(s.sound);
-        }
-    });
+    bell.sync_prefs(None, None);
     {
         let (enable, sound_input) = (enable.clone(), sound_input.clone());
         dom::bind(move || {
@@ -33,7 +30,8 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
             dom::flag(&enable, "hidden", permission != "default");
             dom::flag(&blocked, "hidden", permission != "denied");
             dom::flag(&sound_switch, "hidden", permission != "granted");
-            sound_input.set_checked(sound.get());
+            let doc = bell.prefs.get();
+            sound_input.set_checked(doc.as_deref().and_then(wire::parse).is_none_or(|d| wire::switch(&d, "", "sound")));
         });
     }
 
@@ -44,13 +42,6 @@ pub fn mount(bell: Bell, shell: &Shell, teardown: &mut Teardown) {
         })
     });
     teardown.on(&sound_input.clone(), "change", move |_| {
-        let on = sound_input.checked();
-        sound.set(on);
-        let api = bell.api.get_untracked();
-        spawn_local(async move {
-            if api.set_sound(on).await.is_err() {
-                sound.try_set(!on);
-            }
-        });
+        bell.sync_prefs(Some(wire::object(&[("sound", sound_input.checked().into())])), None);
     });
 }
