@@ -217,9 +217,12 @@ const CAPACITY: usize = 200_000;
 #[derive(Clone, Default)]
 pub struct PreferenceCache(Arc<Inner>);
 
+/// A cached user's preferences and when they were read.
+type Entry = (Arc<UserPrefs>, Instant);
+
 #[derive(Default)]
 struct Inner {
-    users: Mutex<HashMap<Arc<str>, (Arc<UserPrefs>, Instant)>>,
+    users: Mutex<HashMap<Arc<str>, Entry>>,
     /// Moved by every change: a load begun before one does not cache what it read.
     changes: AtomicU64,
 }
