@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use bell_server::clock::{DAY_MS, now_ms};
 use bell_server::store::SeedRow;
 use bell_server::{Auth, Store, ingest};
-use common::{Stats, cpu_secs, fresh_postgres_database, postgres_server, start_server, stats};
+use common::{cpu_secs, fresh_postgres_database, measure, postgres_server, row, start_server, stats};
 use serde_json::json;
 
 const USERS: usize = 10_000;
@@ -105,51 +105,6 @@ async fn seed(database_url: &str) -> anyhow::Result<()> {
     store.load_rows(&rows).await?;
     eprintln!("seeded {} rows in {:.1?}", USERS * PER_USER + HEAVY_USERS * HEAVY_UNREAD, started.elapsed());
     Ok(())
-}
-
-/// Sends `n` requests from `concurrency` clients, each a fresh call of `make(i)`.
-async fn measure<F, Fut>(n: usize, concurrency: usize, make: F) -> Stats
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
-{
-    let make = Arc::new(make);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (make, next) = (make.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut samples = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= n {
-                        return samples;
-                    }
-                    let t = Instant::now();
-                    let res = make(i).await.expect("request");
-                    assert!(res.status().is_success(), "status {}", res.status());
-                    let _ = res.bytes().await.expect("body");
-                    samples.push(t.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut samples = Vec::with_capacity(n);
-    for w in workers {
-        samples.extend(w.await.unwrap());
-    }
-    stats(samples, started.elapsed())
-}
-
-fn row(name: &str, s: &Stats) -> String {
-    format!(
-        "| {name} | {:.2} ms | {:.2} ms | {:.2} ms | {:.0}/s |",
-        s.p50.as_secs_f64() * 1e3,
-        s.p99.as_secs_f64() * 1e3,
-        s.max.as_secs_f64() * 1e3,
-        s.per_sec
-    )
 }
 
 #[tokio::main]

@@ -255,3 +255,29 @@ async fn a_change_streams_the_whole_document_to_every_stream_of_the_user() {
     let mut back = Stream::open(&s, "u-2", Some(&position)).await;
     assert_eq!(back.next_of("preferences").await.data, doc);
 }
+
+#[tokio::test]
+async fn a_thousand_recipients_with_mixed_preferences_are_still_one_group_commit() {
+    let s = TestServer::start().await;
+    let users: Vec<String> = (0..1000).map(|i| format!("u-mix-{i:04}")).collect();
+    // A third keep assignments out of the bell, a third mute their browser, a third change nothing.
+    let puts = users.iter().enumerate().filter(|(i, _)| i % 3 != 2).map(|(i, u)| {
+        let change = if i % 3 == 0 {
+            json!({"channels": {"general.assignment": {"bell": false}}})
+        } else {
+            json!({"channels": {"general.assignment": {"browser": false}}})
+        };
+        let (client, url, token) = (s.client.clone(), s.url("/v1/preferences"), s.token(u));
+        async move { client.put(url).bearer_auth(token).json(&change).send().await.unwrap().status() }
+    });
+    for status in futures::future::join_all(puts).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let recipients: Vec<&str> = users.iter().map(String::as_str).collect();
+    let before = s.running.state.store.ingest_commits();
+    let outcome = s.ingest_ok(event("to-everyone", "deal.assigned", "u-1", &recipients)).await;
+    assert_eq!((&outcome["stored"], &outcome["suppressed"]), (&json!(666), &json!(334)), "{outcome}");
+    assert_eq!(s.running.state.store.ingest_commits() - before, 1, "one transaction for the whole event");
+    assert!(s.list_all("u-mix-0000", "tab=general").await.is_empty());
+    assert_eq!(s.list_all("u-mix-0001", "tab=general").await.len(), 1);
+}

@@ -123,3 +123,36 @@ test('a live event while the first page is in flight: the row is listed all the 
   assert.equal(await page.getByRole('listitem').count(), 2);
   await page.close();
 });
+
+test('a switch turned while the preferences are being read: the late read does not turn it back', async () => {
+  const u = 'u-late-prefs';
+  const page = await env.browser.newPage();
+  const loaded = page.waitForResponse((r) => r.url().endsWith('/v1/preferences'));
+  await page.goto(env.bellPage(u));
+  await loaded; // (the sound switch's read at start-up)
+  await bellButton(page).click();
+  await page.getByRole('tab', { name: 'General' }).waitFor();
+  // Opening the settings reads the preferences: that answer is held (all on).
+  let fetched, release;
+  const held = new Promise((r) => { fetched = r; });
+  const released = new Promise((r) => { release = r; });
+  let first = true;
+  await page.route((url) => new URL(url).pathname === '/v1/preferences', async (route) => {
+    if (route.request().method() !== 'GET' || !first) return route.continue();
+    first = false;
+    const response = await route.fetch();
+    fetched();
+    await released;
+    await route.fulfill({ response });
+  });
+  await page.getByRole('button', { name: 'Notification settings' }).click();
+  await held;
+  const mention = page.getByRole('group', { name: 'General' }).getByRole('switch', { name: 'Mention — Browser', exact: true });
+  const saved = page.waitForResponse((r) => r.url().endsWith('/v1/preferences') && r.request().method() === 'PUT');
+  await mention.click();
+  assert.equal((await saved).status(), 200);
+  release();
+  await page.waitForTimeout(600); // a window for the late answer to show: it must not
+  assert.equal(await mention.isChecked(), false, 'the switch stays off');
+  await page.close();
+});

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [server|stream|approvals|fairness|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|approvals|fairness|preferences|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
@@ -22,13 +22,19 @@ fn fairness() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "fanout_fairness"]))
 }
 
-/// The server, stream and approvals benchmarks again on PostgreSQL (a durable server
+/// Ingestion with stored preferences against without, in one run.
+fn preferences() -> Result {
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "preferences_load"]))
+}
+
+/// The server, stream, approvals and preferences benchmarks again on PostgreSQL (a durable server
 /// of its own, kept in target/bench/pg); the stream one across two processes.
 fn postgres() -> Result {
     let pg = crate::postgres::for_bench()?;
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "http_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "stream_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
-    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "approvals_load"]).env("BENCH_POSTGRES_URL", &pg.url))
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "approvals_load"]).env("BENCH_POSTGRES_URL", &pg.url))?;
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "preferences_load"]).env("BENCH_POSTGRES_URL", &pg.url))
 }
 
 /// Download size of the shipped widget and its timings in headless Chromium.
@@ -44,16 +50,18 @@ pub fn run(args: &[String]) -> Result {
         Some("stream") => stream(),
         Some("approvals") => approvals(),
         Some("fairness") => fairness(),
+        Some("preferences") => preferences(),
         Some("postgres") => postgres(),
         Some("widget") => widget(),
         None => server()
             .and_then(|()| stream())
             .and_then(|()| approvals())
             .and_then(|()| fairness())
+            .and_then(|()| preferences())
             .and_then(|()| postgres())
             .and_then(|()| widget()),
         Some(other) => Err(format!(
-            "unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `fairness`, `postgres` or `widget`"
+            "unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `fairness`, `preferences`, `postgres` or `widget`"
         )),
     }
 }

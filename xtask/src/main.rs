@@ -4,7 +4,7 @@
 //!   demo data and serve the demo host pages.
 //! - `test`: install what is missing and run every test (lint, unit, server
 //!   integration, browser).
-//! - `bench [server|stream|approvals|fairness|postgres|widget]`: the benchmarks of docs/BENCHMARKS.md.
+//! - `bench [server|stream|approvals|fairness|preferences|postgres|widget]`: the benchmarks of docs/BENCHMARKS.md.
 
 mod bench;
 mod demo;
@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | bench [server|stream|approvals|fairness|postgres|widget]>");
+            eprintln!(
+                "usage: cargo xtask <demo | test | bench [server|stream|approvals|fairness|preferences|postgres|widget]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -3,7 +3,8 @@
 #![allow(dead_code)] // each bench uses a part
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The server process; stopped (SIGTERM) when dropped.
 pub struct Server(pub Child);
@@ -101,4 +102,49 @@ pub async fn fresh_postgres_database(server: &str, name: &str, template: Option<
     admin.close().await?;
     let (base, _) = server.rsplit_once('/').expect("a postgres:// URL with a database");
     Ok(format!("{base}/{name}"))
+}
+
+/// Sends `n` requests from `concurrency` clients, each a fresh call of `make(i)`.
+pub async fn measure<F, Fut>(n: usize, concurrency: usize, make: F) -> Stats
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
+{
+    let make = Arc::new(make);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (make, next) = (make.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        return samples;
+                    }
+                    let t = Instant::now();
+                    let res = make(i).await.expect("request");
+                    assert!(res.status().is_success(), "status {}", res.status());
+                    let _ = res.bytes().await.expect("body");
+                    samples.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut samples = Vec::with_capacity(n);
+    for w in workers {
+        samples.extend(w.await.unwrap());
+    }
+    stats(samples, started.elapsed())
+}
+
+pub fn row(name: &str, s: &Stats) -> String {
+    format!(
+        "| {name} | {:.2} ms | {:.2} ms | {:.2} ms | {:.0}/s |",
+        s.p50.as_secs_f64() * 1e3,
+        s.p99.as_secs_f64() * 1e3,
+        s.max.as_secs_f64() * 1e3,
+        s.per_sec
+    )
 }

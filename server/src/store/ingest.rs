@@ -65,12 +65,19 @@ impl Store {
 /// Takes whatever events are waiting (never waiting for more) and commits
 /// them together. If a batch fails, each of its events is retried alone so one
 /// bad event cannot fail the others.
-pub(super) async fn ingest_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc::Receiver<IngestJob>) {
+pub(super) async fn ingest_loop(
+    pool: AnyPool,
+    backend: Backend,
+    mut jobs: mpsc::Receiver<IngestJob>,
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
+    let committed = || commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut batch = Vec::with_capacity(MAX_INGEST_BATCH);
     while jobs.recv_many(&mut batch, MAX_INGEST_BATCH).await > 0 {
         let events: Vec<(&ValidEvent, i64)> = batch.iter().map(|j| (&j.event, j.now)).collect();
         match ingest_batch(&pool, backend, &events).await {
             Ok(results) => {
+                committed();
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(result));
                 }
@@ -81,6 +88,9 @@ pub(super) async fn ingest_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc:
             Err(_) => {
                 for job in batch.drain(..) {
                     let result = ingest_batch(&pool, backend, &[(&job.event, job.now)]).await;
+                    if result.is_ok() {
+                        committed();
+                    }
                     let _ = job.reply.send(result.map(|mut r| r.remove(0)));
                 }
             }

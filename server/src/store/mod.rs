@@ -67,6 +67,8 @@ pub struct Store {
     read: AnyPool,
     backend: Backend,
     ingest_queue: mpsc::Sender<IngestJob>,
+    /// Transactions the ingest writer committed (each a group of events).
+    ingest_commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,12 +142,18 @@ impl Store {
             (write, read, Backend::Sqlite)
         };
         let (ingest_queue, jobs) = mpsc::channel(4 * MAX_INGEST_BATCH);
-        tokio::spawn(ingest_loop(write.clone(), backend, jobs));
-        Ok(Store { write, read, backend, ingest_queue })
+        let ingest_commits = std::sync::Arc::default();
+        tokio::spawn(ingest_loop(write.clone(), backend, jobs, std::sync::Arc::clone(&ingest_commits)));
+        Ok(Store { write, read, backend, ingest_queue, ingest_commits })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How many transactions the ingest writer has committed (group commits).
+    pub fn ingest_commits(&self) -> u64 {
+        self.ingest_commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Checks the database answers, writer included (for `/healthz`).
