@@ -51,7 +51,7 @@ impl Api {
         wire::parse(&Self::text(response).await?).ok_or(ApiError::Failed(0))
     }
 
-    async fn text(response: Response) -> Result<String, ApiError> {
+    pub async fn text(response: Response) -> Result<String, ApiError> {
         response.text().await.map_err(|_| ApiError::Offline)
     }
 
@@ -78,13 +78,6 @@ impl Api {
     pub async fn mark_read(&self, id: &str) -> Result<(), ApiError> {
         let path = format!("/v1/notifications/{}/read", js_sys::encode_uri_component(id));
         self.send_keepalive("POST", &path, None).await
-    }
-
-    /// The preferences document (API.md §7) as JSON text: as it is, or
-    /// after `change` (a `PUT` body).
-    pub async fn preferences(&self, change: Option<&str>) -> Result<String, ApiError> {
-        let method = if change.is_some() { "PUT" } else { "GET" };
-        Self::text(self.fetch(method, "/v1/preferences", change).await?).await
     }
 
     /// Registers this browser as the user's web device.
@@ -120,7 +113,7 @@ impl Api {
     /// with the token and an optional JSON body, sent by gloo-net. With
     /// `keepalive` (which gloo-net's builder has no option for), so a mark
     /// read or decision completes while a click navigates the page away.
-    async fn fetch(&self, method: &str, path: &str, body: Option<&str>) -> Result<Response, ApiError> {
+    pub async fn fetch(&self, method: &str, path: &str, body: Option<&str>) -> Result<Response, ApiError> {
         let url = self.url(path);
         let init = web_sys::RequestInit::new();
         init.set_method(method);

@@ -139,7 +139,12 @@ impl Bell {
         let write = change.is_some();
         let asked = self.order.try_update_value(|o| o.prefs.sent(write)).unwrap_or_default();
         spawn_local(async move {
-            let answer = api.preferences(change.as_deref()).await;
+            // The document as JSON text: as it is, or after the change.
+            let method = if write { "PUT" } else { "GET" };
+            let answer = match api.fetch(method, "/v1/preferences", change.as_deref()).await {
+                Ok(response) => Api::text(response).await,
+                Err(e) => Err(e),
+            };
             let Some((show, ask)) = self.order.try_update_value(|o| o.prefs.state_answered(write, asked)) else {
                 return;
             };
