@@ -84,18 +84,23 @@ async fn idempotency_holds_across_processes() {
     }
 }
 
-#[tokio::test]
-async fn a_pop_up_reaches_the_device_stream_held_by_another_process() {
-    let Some((a, b, _dir)) = two_processes().await else { return };
-    let client = reqwest::Client::new();
+/// Registers u-2's browser `browser-1` through the server at `base`.
+async fn register_browser(client: &reqwest::Client, base: &str) {
     let res = client
-        .put(format!("{}/v1/devices/web", a.base))
+        .put(format!("{base}/v1/devices/web"))
         .bearer_auth(token("u-2"))
         .json(&json!({"device_id": "browser-1", "app": null, "push_token": null}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_pop_up_reaches_the_device_stream_held_by_another_process() {
+    let Some((a, b, _dir)) = two_processes().await else { return };
+    let client = reqwest::Client::new();
+    register_browser(&client, &a.base).await;
     let res =
         client.get(format!("{}/v1/stream?device_id=browser-1", a.base)).bearer_auth(token("u-2")).send().await.unwrap();
     let mut stream = Stream { response: res, buffer: String::new() };
@@ -135,14 +140,7 @@ async fn browser_decision(client: &reqwest::Client, base: &str, key: &str) -> (S
 async fn a_preferences_change_reaches_streams_and_routing_on_every_process() {
     let Some((a, b, _dir)) = two_processes().await else { return };
     let client = reqwest::Client::new();
-    let res = client
-        .put(format!("{}/v1/devices/web", a.base))
-        .bearer_auth(token("u-2"))
-        .json(&json!({"device_id": "browser-1", "app": null, "push_token": null}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    register_browser(&client, &a.base).await;
     let mut on_b = Stream::open_at(&client, &b.base, &token("u-2"), None).await;
     assert_eq!(on_b.next().await.event, "counts");
 
