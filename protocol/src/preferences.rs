@@ -154,6 +154,7 @@ pub struct QuietHours {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preferences {
     /// Every `<tab>.<category>` of the kinds table, and `chat.incoming`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = every_key))]
     pub channels: BTreeMap<String, Switches>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub quiet_hours: Option<QuietHours>,
@@ -190,12 +191,39 @@ impl SwitchesUpdate {
 #[serde(deny_unknown_fields)]
 pub struct PreferencesUpdate {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = any_key))]
     pub channels: BTreeMap<String, SwitchesUpdate>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<QuietHours>))]
     pub quiet_hours: Option<Option<QuietHours>>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub sound: Option<bool>,
+}
+
+/// The document's `channels`: an object with every key of the kinds table
+/// (the OpenAPI document states them, derived from the same table).
+#[cfg(feature = "openapi")]
+fn every_key() -> utoipa::openapi::Object {
+    keys("Switches", true)
+}
+
+/// An update's `channels`: any of the keys, each with any of its switches.
+#[cfg(feature = "openapi")]
+fn any_key() -> utoipa::openapi::Object {
+    keys("SwitchesUpdate", false)
+}
+
+#[cfg(feature = "openapi")]
+fn keys(switches: &str, required: bool) -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Ref};
+    let mut object = ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    for topic in Topic::all() {
+        object = object.property(topic.key(), Ref::from_schema_name(switches));
+        if required {
+            object = object.required(topic.key());
+        }
+    }
+    object.build()
 }
 
 /// A field that is present (even as `null` where `T` takes it): `Some`.

@@ -17,7 +17,9 @@ use utoipa::{Modify, OpenApi};
         bell_protocol::Actor,
         bell_protocol::ReadChange,
         bell_protocol::ApprovalChange,
-        bell_protocol::DecisionRecord
+        bell_protocol::DecisionRecord,
+        bell_protocol::Switches,
+        bell_protocol::SwitchesUpdate
     ))
 )]
 pub struct ApiDoc;
