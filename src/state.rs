@@ -57,8 +57,7 @@ pub struct Bell {
     pub today: RwSignal<u32>,
     /// The preferences document (API.md §7) as the server last said it, as JSON text.
     pub prefs: RwSignal<Option<String>>,
-
-    /// Which page and count answers may still be shown (see [`Order`]).
+    /// Which page, count and preference answers may still be shown (see [`Order`]).
     order: StoredValue<Order>,
     /// Tells the host its token expired.
     on_auth_expired: StoredValue<Box<dyn Fn()>, LocalStorage>,
@@ -81,7 +80,6 @@ impl Bell {
             now: RwSignal::new(now),
             today: RwSignal::new(crate::intl::local_day(now)),
             prefs: RwSignal::new(None),
-
             order: StoredValue::new(Order::default()),
             on_auth_expired: StoredValue::new_local(on_auth_expired),
         }
