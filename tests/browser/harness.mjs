@@ -39,8 +39,9 @@ export function token(sub, expiresIn = 3600, name = undefined) {
   return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
-/** Starts a host-page server, bell-server (with `--demo` when asked) and Chromium. */
-export async function start({ demo = false } = {}) {
+/** Starts a host-page server, bell-server (with `--demo` when asked) and
+ *  Chromium (unless `chromium: false`: the other engines' tests). */
+export async function start({ demo = false, chromium: withChromium = true } = {}) {
   const pages = new Map();
   const host = createServer((req, res) => {
     const page = pages.get(new URL(req.url, 'http://x').pathname);
@@ -72,7 +73,7 @@ export async function start({ demo = false } = {}) {
     if (i > 200) throw new Error('bell-server did not start');
     await new Promise((r) => setTimeout(r, 25));
   }
-  const browser = await chromium.launch({
+  const browser = withChromium && await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
@@ -111,7 +112,7 @@ export async function start({ demo = false } = {}) {
       return [res.status, text ? JSON.parse(text) : null];
     },
     async stop() {
-      await browser.close();
+      if (browser) await browser.close();
       const exited = new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
       server.kill('SIGTERM');
       await Promise.all([exited, new Promise((r) => host.close(r))]);

@@ -60,6 +60,7 @@ pub fn run(args: &[String]) -> Result {
         .map(|n| format!("tests/browser/{n}"))
         .collect();
     files.sort();
+    crate::tools::ensure_other_engines()?;
     sh(tool("node").args(["--test", "--test-reporter=spec"]).args(&files))?;
     Ok(())
 }

@@ -97,12 +97,37 @@ pub fn ensure_widget_tools() -> Result {
         sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &bindgen]))?;
     }
     let tools = root().join("tools");
-    let npm_tools = ["node_modules/.bin/wasm-opt", "node_modules/.bin/terser", "node_modules/playwright-core"];
+    let npm_tools = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/.bin/terser",
+        "node_modules/playwright-core",
+        "node_modules/puppeteer-core",
+        "node_modules/selenium-webdriver",
+    ];
     if npm_tools.iter().any(|t| !tools.join(t).exists()) {
         sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tools))?;
     }
     if !Path::new("/usr/bin/chromium").exists() {
         apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+/// The engines of the cross-engine browser tests (Chromium runs them all):
+/// Firefox ESR, and WebKitGTK, whose MiniBrowser has no headless mode in
+/// Debian's build and draws into Xvfb.
+pub fn ensure_other_engines() -> Result {
+    let packages: Vec<&str> = [
+        ("/usr/bin/firefox-esr", "firefox-esr"),
+        ("/usr/bin/WebKitWebDriver", "webkit2gtk-driver"),
+        ("/usr/bin/Xvfb", "xvfb"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(_, package)| package)
+    .collect();
+    if !packages.is_empty() {
+        apt_install(&packages)?;
     }
     Ok(())
 }
