@@ -2,7 +2,7 @@
 //! element and calls `mount` when it connects, `BellHandle::attribute` when
 //! an attribute changes and `BellHandle::unmount` when it disconnects.
 
-use reactive_graph::owner::{Owner, StoredValue};
+use reactive_graph::owner::{LocalStorage, Owner, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
 use reactive_graph::wrappers::read::Signal;
@@ -174,12 +174,10 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
             }
         });
         // The Today/Older split moves exactly at local midnight.
-        let midnight = StoredValue::new(None);
+        let midnight = StoredValue::new_local(None);
         schedule_midnight(bell, midnight);
         teardown.defer(move || {
-            if let Some(Some(t)) = midnight.try_get_value() {
-                t.clear();
-            }
+            midnight.try_set_value(None);
         });
         teardown.on(&window(), "online", move |_| bell.refresh());
         teardown.on(&window(), "visibilitychange", move |_| {
@@ -210,8 +208,9 @@ pub fn mount(host: HtmlElement) -> Result<BellHandle, JsValue> {
 }
 
 /// Re-arms itself every local midnight; `slot` holds the pending timeout so
-/// unmounting can clear it.
-fn schedule_midnight(bell: Bell, slot: StoredValue<Option<Timeout>>) {
+/// unmounting can clear it (replacing it from inside its own callback is
+/// safe: wasm-bindgen frees a running closure when it returns).
+fn schedule_midnight(bell: Bell, slot: StoredValue<Option<Timeout>, LocalStorage>) {
     let timeout = Timeout::new(intl::until_next_midnight(intl::now()) + 50.0, move || {
         let now = intl::now();
         if bell.today.try_set(intl::local_day(now)).is_none() {

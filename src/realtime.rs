@@ -80,7 +80,10 @@ impl Drop for Realtime {
         }
         s.channel.set_onmessage(None);
         s.channel.close();
+        // The stream's listeners hold `shared`: a cycle until they go.
+        let listeners = (std::mem::take(&mut s.listeners), s.on_error.take());
         drop(s);
+        drop(listeners);
         // Leader: release the lock. Waiting: withdraw the request.
         if let Some(release) = self.release.borrow_mut().take() {
             let _ = release.call0(&JsValue::NULL);

@@ -368,7 +368,7 @@ impl Bell {
                 Ok(approval) => self.settled(&id, approval),
                 Err(ApiError::Offline) => {
                     self.set_deciding(&id, Some(Deciding::Waiting));
-                    crate::view::Timeout::new(RETRY_DECISION_MS, move || self.send_decision(id, decision, note));
+                    crate::view::after(RETRY_DECISION_MS, move || self.send_decision(id, decision, note));
                 }
                 Err(e) => {
                     self.set_deciding(&id, Some(Deciding::Failed));

@@ -125,27 +125,36 @@ pub fn keep(teardown: Teardown) {
     });
 }
 
-/// A pending `setTimeout`.
-#[derive(Clone, Copy)]
-pub struct Timeout(i32);
+/// A pending `setTimeout`: cleared, and its closure freed, when dropped
+/// (a closure handed to JS for good would wait for the garbage collector).
+pub struct Timeout {
+    id: i32,
+    _callback: Closure<dyn FnMut()>,
+}
 
 impl Timeout {
-    /// Calls `f` once after `ms` milliseconds (unless cleared first).
+    /// Calls `f` once after `ms` milliseconds, unless dropped first.
     pub fn new(ms: f64, f: impl FnOnce() + 'static) -> Timeout {
-        let f = Closure::once_into_js(f);
-        Timeout(
-            window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    f.unchecked_ref(),
-                    ms.min(i32::MAX as f64) as i32,
-                )
-                .unwrap_or_default(),
-        )
+        let callback = Closure::once(f);
+        Timeout { id: set_timeout(callback.as_ref().unchecked_ref(), ms), _callback: callback }
     }
+}
 
-    pub fn clear(&self) {
-        window().clear_timeout_with_handle(self.0);
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        window().clear_timeout_with_handle(self.id);
     }
+}
+
+/// Calls `f` once after `ms` milliseconds, whatever happens meanwhile.
+pub fn after(ms: f64, f: impl FnOnce() + 'static) {
+    set_timeout(Closure::once_into_js(f).unchecked_ref(), ms);
+}
+
+fn set_timeout(f: &js_sys::Function, ms: f64) -> i32 {
+    window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(f, ms.min(i32::MAX as f64) as i32)
+        .unwrap_or_default()
 }
 
 impl Drop for Teardown {

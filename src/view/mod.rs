@@ -36,7 +36,7 @@ use reactive_graph::traits::Get;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-pub use dom::{Teardown, Timeout, bind, flag, keep, window};
+pub use dom::{Teardown, Timeout, after, bind, flag, keep, window};
 
 use crate::intl::catalog;
 use crate::state::Bell;

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, event, bellButton, ARTIFACTS } from './harness.mjs';
+import { start, event, bellButton, token, ARTIFACTS, LEDGER } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -100,5 +100,38 @@ test('removing the element leaves no timers, listeners or requests behind', asyn
   // Only the last presence report ("not active here any more") may leave.
   const after = requests.slice(count).filter((u) => !u.endsWith('/v1/presence'));
   assert.deepEqual(after, [], 'no requests after removal');
+  await page.close();
+});
+
+test('taken out of the page and put back 50 times, with new tokens, it leaves nothing behind', async () => {
+  const u = 'u-remount';
+  await env.ingest(event('deal.assigned', u, { deal_name: 'PT Maju Jaya' }));
+  const page = await env.browser.newPage();
+  await page.addInitScript(LEDGER);
+  await page.goto(env.bellPage(u));
+  const streaming = () => page.waitForFunction(() => window.__held.streams === 1);
+  await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+  await streaming();
+  const mounted = await page.evaluate(() => ({ ...window.__held }));
+  // The widget's wasm memory (the glue's module is the one bell.js loaded).
+  const memory = () => page.evaluate(async (api) =>
+    (await (await import(`${api}/widget/qontak-bell.js`)).default()).memory.buffer.byteLength, env.api);
+  const cycle = async (i) => {
+    await page.evaluate(() => { window.__bell = document.querySelector('qontak-bell'); window.__bell.remove(); });
+    await page.evaluate(() => document.querySelector('header').append(window.__bell));
+    // Every other time a new token too: the stream starts over for it.
+    if (i % 2) await page.evaluate((t) => window.__bell.setAttribute('token', t), token(u, 3600 + i));
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    await streaming();
+  };
+  for (let i = 0; i < 10; i++) await cycle(i);
+  const warm = await memory();
+  for (let i = 0; i < 50; i++) await cycle(i);
+  assert.deepEqual(await page.evaluate(() => ({ ...window.__held })), mounted, 'one mounted bell, as after the first mount');
+  assert.equal(await memory(), warm, 'the wasm memory did not grow over 50 more mounts');
+  await page.evaluate(() => window.__bell.remove());
+  const none = await page.evaluate(() => ({ ...window.__held }));
+  assert.deepEqual(none, { ...none, streams: 0, intervals: 0, channels: 0 }, 'a removed bell holds no stream, timer or channel');
+  assert.ok(none.listeners < mounted.listeners && none.observers < mounted.observers);
   await page.close();
 });

@@ -3,7 +3,7 @@
 // driven by playwright-core. Nothing here is mocked.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,10 +43,17 @@ export function token(sub, expiresIn = 3600, name = undefined) {
  *  Chromium (unless `chromium: false`: the other engines' tests). */
 export async function start({ demo = false, chromium: withChromium = true } = {}) {
   const pages = new Map();
+  const dirs = new Map();
+  const TYPES = { js: 'text/javascript', wasm: 'application/wasm', html: 'text/html; charset=utf-8' };
   const host = createServer((req, res) => {
-    const page = pages.get(new URL(req.url, 'http://x').pathname);
-    if (!page) { res.writeHead(404).end('not found'); return; }
-    const type = req.url.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
+    const path = new URL(req.url, 'http://x').pathname;
+    let page = pages.get(path);
+    const [, prefix, file] = path.match(/^(\/[^/]+)\/([\w.-]+)$/) ?? [];
+    if (page === undefined && dirs.has(prefix)) {
+      try { page = readFileSync(join(dirs.get(prefix), file)); } catch {}
+    }
+    if (page === undefined) { res.writeHead(404).end('not found'); return; }
+    const type = TYPES[path.split('.').pop()] ?? TYPES.html;
     res.writeHead(200, { 'content-type': type }).end(page);
   });
   await new Promise((r) => host.listen(0, '127.0.0.1', r));
@@ -83,6 +90,8 @@ export async function start({ demo = false, chromium: withChromium = true } = {}
     api, hostOrigin, browser,
     /** Serves `html` at `path` on the host origin; answers its URL. */
     page(path, html) { pages.set(path, html); return `${hostOrigin}${path}`; },
+    /** Serves the files of the folder `dir` under `/prefix/` on the host origin. */
+    dir(prefix, dir) { dirs.set(`/${prefix}`, dir); return `${hostOrigin}/${prefix}/`; },
     /** A host page with one bell for `user` (extra attributes as an object). */
     bellPage(user, attrs = {}, { head = '', body = '', lang = 'en' } = {}) {
       const all = { api, token: token(user), app: 'crm', ...attrs };
@@ -122,6 +131,50 @@ export async function start({ demo = false, chromium: withChromium = true } = {}
   };
   return env;
 }
+
+/** An init script counting, in the page, what a mounted widget holds on to
+ *  outside its own DOM: open streams, listeners on window and document,
+ *  intervals, broadcast channels and observers (`window.__held`); streams
+ *  ever opened (`window.__opened`); and a trunk app's wasm (`window.__wasm`). */
+export const LEDGER = () => {
+  const held = { streams: 0, listeners: 0, intervals: 0, channels: 0, observers: 0 };
+  window.__held = held;
+  addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+  const RealSource = window.EventSource;
+  window.EventSource = class extends RealSource {
+    constructor(...a) { super(...a); held.streams += 1; window.__opened = (window.__opened ?? 0) + 1; }
+    close() { if (this.readyState !== 2) held.streams -= 1; super.close(); }
+  };
+  for (const target of [window, document]) {
+    const add = target.addEventListener.bind(target);
+    const remove = target.removeEventListener.bind(target);
+    const live = new Set();
+    target.addEventListener = (type, fn, options) => {
+      if (!live.has(fn)) { live.add(fn); held.listeners += 1; }
+      return add(type, fn, options);
+    };
+    target.removeEventListener = (type, fn, options) => {
+      if (live.delete(fn)) held.listeners -= 1;
+      return remove(type, fn, options);
+    };
+  }
+  const intervals = new Set();
+  const [setI, clearI] = [window.setInterval.bind(window), window.clearInterval.bind(window)];
+  window.setInterval = (...a) => { const id = setI(...a); intervals.add(id); held.intervals = intervals.size; return id; };
+  window.clearInterval = (id) => { intervals.delete(id); held.intervals = intervals.size; return clearI(id); };
+  const RealChannel = window.BroadcastChannel;
+  window.BroadcastChannel = class extends RealChannel {
+    constructor(...a) { super(...a); held.channels += 1; this.__open = true; }
+    close() { if (this.__open) { this.__open = false; held.channels -= 1; } super.close(); }
+  };
+  for (const name of ['MutationObserver', 'IntersectionObserver', 'ResizeObserver']) {
+    const Real = window[name];
+    window[name] = class extends Real {
+      observe(...a) { if (!this.__on) { this.__on = true; held.observers += 1; } return super.observe(...a); }
+      disconnect() { if (this.__on) { this.__on = false; held.observers -= 1; } return super.disconnect(); }
+    };
+  }
+};
 
 let eventSeq = 0;
 /** A valid event; `minutesAgo` sets `occurred_at`. */
