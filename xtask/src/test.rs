@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::tools::{Result, build_widget, cargo, root, sh, tool};
+use crate::tools::{Result, build_leptos_example, build_widget, cargo, root, sh, tool};
 
 pub fn run(args: &[String]) -> Result {
     if let Some(a) = args.first() {
@@ -29,12 +29,18 @@ pub fn run(args: &[String]) -> Result {
     // (`--workspace`: the same feature set as above, so nothing is rebuilt.)
     sh(cargo().args(["test", "--workspace", "--test", "*"]).env("BELL_TEST_POSTGRES_URL", &postgres.url))?;
     drop(postgres);
-    // The widget as it ships, then the browser tests against the real server.
+    // The widget as it ships and the example Leptos app with `<Bell/>`,
+    // then the browser tests against the real server.
     build_widget()?;
+    build_leptos_example()?;
     sh(cargo().args([
         "clippy",
         "-p",
         "qontak-bell",
+        "-p",
+        "leptos-bell",
+        "-p",
+        "leptos-host",
         "--target",
         "wasm32-unknown-unknown",
         "--quiet",

@@ -180,3 +180,11 @@ pub fn build_widget() -> Result {
     }
     Ok(())
 }
+
+/// Builds the example Leptos app (`examples/leptos-host`: the bell as a
+/// component in the app's own wasm) for the browser tests. A development
+/// build: the tests need its behaviour, not its size.
+pub fn build_leptos_example() -> Result {
+    ensure_widget_tools()?;
+    sh(tool("trunk").args(["build", "--offline"]).current_dir(root().join("examples/leptos-host")))
+}
