@@ -44,6 +44,9 @@ pub struct Config {
     pub max_connections: usize,
     /// Where decisions taken in the bell are POSTed, and the signing key.
     pub webhook: Option<crate::webhook::WebhookSettings>,
+    /// A NATS server carrying signals between processes (`nats://host:port`);
+    /// without it, PostgreSQL's LISTEN/NOTIFY does.
+    pub bus_url: Option<String>,
     pub demo: bool,
 }
 
@@ -131,6 +134,12 @@ impl Config {
             body_read_timeout: positive_secs("BELL_BODY_READ_TIMEOUT_SECS", 30)?,
             max_connections: count("BELL_MAX_CONNECTIONS", 20_000)?,
             max_streams_per_user: count("BELL_MAX_STREAMS_PER_USER", crate::hub::MAX_STREAMS_PER_USER)?,
+            bus_url: match get("BELL_BUS_URL") {
+                Some(url) if !(url.starts_with("nats://") || url.starts_with("tls://")) => {
+                    bail!("BELL_BUS_URL: {url:?} is not a NATS server address such as nats://127.0.0.1:4222")
+                }
+                url => url,
+            },
             webhook: match get("BELL_DECISION_WEBHOOK_URL") {
                 None if demo => Some(crate::webhook::WebhookSettings {
                     url: url::Url::parse(&format!("http://{listen}/demo/webhook"))
@@ -198,6 +207,13 @@ mod tests {
             let err = with(("BELL_MAX_STREAMS_PER_USER", bad.to_owned().leak())).unwrap_err();
             assert!(err.to_string().contains("BELL_MAX_STREAMS_PER_USER"), "{err}");
         }
+        assert_eq!(
+            with(("BELL_BUS_URL", "nats://127.0.0.1:4222")).unwrap().bus_url.as_deref(),
+            Some("nats://127.0.0.1:4222")
+        );
+        assert_eq!(with(("BELL_TOKEN_UNUSED", "x")).unwrap().bus_url, None);
+        let err = with(("BELL_BUS_URL", "redis://127.0.0.1")).unwrap_err();
+        assert!(err.to_string().contains("BELL_BUS_URL"), "{err}");
         let err = with(("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS", "soon")).unwrap_err();
         assert!(format!("{err:#}").contains("BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"), "{err:#}");
         for timer in ["BELL_PURGE_INTERVAL_SECS", "BELL_STREAM_KEEPALIVE_SECS", "BELL_DATABASE_ACQUIRE_TIMEOUT_SECS"] {

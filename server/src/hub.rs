@@ -12,8 +12,9 @@
 //! opened tab always works and one user's thousand tabs cannot make every
 //! event cost a thousand store reads.
 //!
-//! With PostgreSQL, several server processes share the database; `bus.rs`
-//! forwards what this hub is told to the others and back. On shutdown the
+//! With PostgreSQL, several server processes share the database; `bus/`
+//! forwards what this hub is told to the others and back, and (for NATS)
+//! which users this process holds streams of. On shutdown the
 //! hub closes every stream, so the server can drain.
 
 use std::collections::HashMap;
@@ -42,8 +43,11 @@ struct Inner {
     users: Mutex<HashMap<Arc<str>, Vec<Subscriber>>>,
     max_streams_per_user: usize,
     next_id: AtomicU64,
-    /// To the other server processes, when there are any (`bus.rs`).
+    /// To the other server processes, when there are any (`bus/`).
     remote: OnceLock<mpsc::UnboundedSender<Remote>>,
+    /// Told which users this process holds streams of, for a bus that
+    /// routes by interest (NATS).
+    interest: OnceLock<mpsc::UnboundedSender<Interest>>,
     closing: watch::Sender<bool>,
 }
 
@@ -58,6 +62,13 @@ pub enum Remote {
     },
     /// The user's preferences changed: other processes drop what they cached.
     Preferences(Arc<str>),
+}
+
+/// The first stream of a user opened in this process, or the last closed.
+#[derive(Debug)]
+pub enum Interest {
+    Hold(Arc<str>),
+    Release(Arc<str>),
 }
 
 #[derive(Clone)]
@@ -76,6 +87,7 @@ impl Hub {
             max_streams_per_user: max.max(1),
             next_id: AtomicU64::new(0),
             remote: OnceLock::new(),
+            interest: OnceLock::new(),
             closing: watch::channel(false).0,
         }))
     }
@@ -83,6 +95,22 @@ impl Hub {
     /// Sends what this hub is told to the other processes too.
     pub fn forward_to(&self, remote: mpsc::UnboundedSender<Remote>) {
         let _ = self.0.remote.set(remote);
+    }
+
+    /// Tells `interest` the users held now, then each first stream of a
+    /// user and each last one closing (sent under the hub's lock: in order).
+    pub fn report_interest(&self, interest: mpsc::UnboundedSender<Interest>) {
+        let users = self.0.users.lock().expect("hub lock");
+        for user in users.keys() {
+            let _ = interest.send(Interest::Hold(user.clone()));
+        }
+        let _ = self.0.interest.set(interest);
+    }
+
+    fn interest(&self, change: Interest) {
+        if let Some(interest) = self.0.interest.get() {
+            let _ = interest.send(change);
+        }
     }
 
     fn forward(&self, signal: Remote) {
@@ -151,6 +179,9 @@ impl Hub {
             Subscriber { id, device: device.map(Arc::from), wake: wake.clone(), popups, evict: evict.clone() };
         {
             let mut users = self.0.users.lock().expect("hub lock");
+            if !users.contains_key(&user) {
+                self.interest(Interest::Hold(user.clone()));
+            }
             let streams = users.entry(user.clone()).or_default();
             while streams.len() >= self.0.max_streams_per_user {
                 let oldest = streams.remove(0);
@@ -213,6 +244,7 @@ impl Drop for Subscription {
             list.retain(|s| s.id != self.id);
             if list.is_empty() {
                 users.remove(&self.user);
+                self.hub.interest(Interest::Release(self.user.clone()));
             }
         }
     }
@@ -285,5 +317,30 @@ mod tests {
         assert!(matches!(next(&mut a).await, Some(Signal::Closed)));
         let mut late = hub.subscribe("b", None);
         assert!(matches!(next(&mut late).await, Some(Signal::Closed)), "closed for new streams too");
+    }
+
+    #[test]
+    fn reports_the_first_stream_of_a_user_and_the_last_closing() {
+        let hub = Hub::default();
+        let held = hub.subscribe("a", None);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        hub.report_interest(tx);
+        let mut seen = || {
+            std::iter::from_fn(|| rx.try_recv().ok())
+                .map(|i| match i {
+                    Interest::Hold(u) => format!("+{u}"),
+                    Interest::Release(u) => format!("-{u}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(), ["+a"], "the users held before");
+        let a2 = hub.subscribe("a", None);
+        let b = hub.subscribe("b", None);
+        assert_eq!(seen(), ["+b"]);
+        drop(held);
+        assert_eq!(seen(), Vec::<String>::new(), "a still has a stream");
+        drop(a2);
+        drop(b);
+        assert_eq!(seen(), ["-a", "-b"]);
     }
 }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub webhook: Option<webhook::Outbox>,
     /// Users' preferences, kept off the database on the ingest and routing paths.
     pub preferences: preferences::PreferenceCache,
+    /// The bus to the other processes, if any.
+    pub bus: bus::BusInfo,
 }
 
 impl FromRef<AppState> for Auth {
@@ -76,9 +78,20 @@ impl AppState {
         let auth = Auth::with(&config.jwt_secret, &config.service_token, config.tokens.clone());
         let hub = hub::Hub::with_max_streams_per_user(config.max_streams_per_user);
         let preferences = preferences::PreferenceCache::default();
-        if store.backend() == store::Backend::Postgres {
-            bus::connect(&config.database_url, &hub, &preferences).await?;
-        }
+        let bus = match (&config.bus_url, store.backend()) {
+            (Some(url), store::Backend::Postgres) => {
+                let bus = bus::BusInfo { kind: "nats", ..Default::default() };
+                bus::nats::connect(url, &hub, &preferences, bus.received.clone()).await?;
+                bus
+            }
+            (Some(_), _) => anyhow::bail!("BELL_BUS_URL needs PostgreSQL: on SQLite, one process holds every stream"),
+            (None, store::Backend::Postgres) => {
+                let bus = bus::BusInfo { kind: "notify", ..Default::default() };
+                bus::notify::connect(&config.database_url, &hub, &preferences, bus.received.clone()).await?;
+                bus
+            }
+            (None, _) => bus::BusInfo { kind: "none", ..Default::default() },
+        };
         let gateway = match &config.fcm_credentials {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -100,7 +113,7 @@ impl AppState {
             delivery::Deliveries::start(store.clone(), hub.clone(), preferences.clone(), config.presence_ttl, gateway);
         let seal = seal::Seal::new(&config.jwt_secret);
         let webhook = config.webhook.clone().map(|w| webhook::start(store.clone(), w)).transpose()?;
-        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook, preferences })
+        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook, preferences, bus })
     }
 }
 

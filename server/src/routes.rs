@@ -501,6 +501,11 @@ struct Health {
     status: &'static str,
     /// `ok` or `unreachable`.
     database: &'static str,
+    /// The bus to the other processes: `nats`, `notify` (PostgreSQL's
+    /// LISTEN/NOTIFY) or `none` (SQLite: one process).
+    bus: &'static str,
+    /// Signals this process has received on the bus since it started.
+    bus_received: u64,
 }
 
 /// Liveness and database health.
@@ -512,11 +517,15 @@ struct Health {
     )
 )]
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let (bus, bus_received) = (state.bus.kind, state.bus.received.load(std::sync::atomic::Ordering::Relaxed));
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok" })),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok", bus, bus_received })),
         Err(e) => {
             tracing::warn!(error = format!("{e:#}"), "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "unreachable" }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health { status: "degraded", database: "unreachable", bus, bus_received }),
+            )
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `deploy/nginx.conf`. Events stream through the proxy as they happen
 //! (buffering off), and a rolling restart loses nothing: the stream held by
 //! the stopped instance ends, the client resumes through nginx on the other
-//! with `Last-Event-ID`, and new events are accepted meanwhile.
+//! with `Last-Event-ID`, and new events are accepted meanwhile. Once with
+//! LISTEN/NOTIFY as the bus between the instances, once with NATS.
 //!
 //! Needs PostgreSQL and nginx (`cargo xtask test` provides both); without
 //! them it says so and passes.
@@ -75,14 +76,33 @@ async fn nginx(dir: &Path, upstreams: [&str; 2]) -> (Nginx, String) {
 
 #[tokio::test]
 async fn two_instances_behind_nginx_stream_live_and_survive_a_rolling_restart() {
-    if !on_postgres() || !Path::new(NGINX).exists() {
-        eprintln!("needs PostgreSQL and {NGINX}: skipped");
-        return;
+    if ready() {
+        behind_nginx(&[]).await;
     }
+}
+
+/// The same with NATS as the bus between the two instances.
+#[tokio::test]
+async fn the_same_with_nats_as_the_bus() {
+    if ready() {
+        let nats = common::nats::NatsServer::start().await;
+        behind_nginx(&[("BELL_BUS_URL", &nats.url)]).await;
+    }
+}
+
+fn ready() -> bool {
+    let ready = on_postgres() && Path::new(NGINX).exists();
+    if !ready {
+        eprintln!("needs PostgreSQL and {NGINX}: skipped");
+    }
+    ready
+}
+
+async fn behind_nginx(env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(dir.path()).await;
-    let a = ServerProcess::spawn(&url, &[]).await;
-    let b = ServerProcess::spawn(&url, &[]).await;
+    let a = ServerProcess::spawn(&url, env).await;
+    let b = ServerProcess::spawn(&url, env).await;
     let (a_addr, b_addr) =
         (a.base.trim_start_matches("http://").to_owned(), b.base.trim_start_matches("http://").to_owned());
     let (_nginx, proxy) = nginx(dir.path(), [&a_addr, &b_addr]).await;
@@ -124,7 +144,7 @@ async fn two_instances_behind_nginx_stream_live_and_survive_a_rolling_restart() 
                 panic!("{status} during the restart; nginx says:\n{log}");
             }
         }
-        *slot = Some(ServerProcess::spawn_on(port, &url, &[]).await);
+        *slot = Some(ServerProcess::spawn_on(port, &url, env).await);
         while seen.len() < n {
             match stream.try_next(Duration::from_secs(3)).await {
                 Some(e) => {

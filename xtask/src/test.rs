@@ -20,9 +20,16 @@ pub fn run(args: &[String]) -> Result {
     }
     sh(cargo().args(["test", "--workspace"]))?;
     // The server's integration suite again, on PostgreSQL (with nginx in
-    // front of two instances for the deployment test).
-    if !std::path::Path::new("/usr/sbin/nginx").exists() {
-        crate::tools::apt_install(&["nginx"])?;
+    // front of two instances for the deployment test, and the processes'
+    // bus once over LISTEN/NOTIFY, once over a NATS server).
+    // (nats-server: the bus between processes, when configured.)
+    let missing: Vec<&str> = [("/usr/sbin/nginx", "nginx"), ("/usr/sbin/nats-server", "nats-server")]
+        .into_iter()
+        .filter(|(path, _)| !std::path::Path::new(path).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if !missing.is_empty() {
+        crate::tools::apt_install(&missing)?;
     }
 
     let postgres = crate::postgres::for_tests()?;

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fcm;
+pub mod nats;
 pub mod process;
 pub mod receiver;
 pub mod sse;

@@ -1,5 +1,4 @@
-//! Carries the hub's wake-ups and pop-ups between server processes that
-//! share one PostgreSQL database, over its LISTEN/NOTIFY.
+//! The bus over PostgreSQL's LISTEN/NOTIFY (when no `BELL_BUS_URL` is set).
 //!
 //! Every process listens on one channel. What a process's hub sees locally
 //! it also publishes, a few milliseconds' worth per NOTIFY; what arrives
@@ -8,6 +7,7 @@
 //! database, which NOTIFY follows (it is delivered after the commit).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,12 @@ struct Note {
 
 /// Listens before returning (so nothing published after start is missed)
 /// and connects `hub` (and the preference cache) to the other processes.
-pub async fn connect(url: &str, hub: &Hub, preferences: &PreferenceCache) -> anyhow::Result<()> {
+pub async fn connect(
+    url: &str,
+    hub: &Hub,
+    preferences: &PreferenceCache,
+    received: Arc<AtomicU64>,
+) -> anyhow::Result<()> {
     let me = uuid::Uuid::new_v4().to_string();
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
@@ -45,7 +50,7 @@ pub async fn connect(url: &str, hub: &Hub, preferences: &PreferenceCache) -> any
     let (outbox, notes) = mpsc::unbounded_channel();
     hub.forward_to(outbox);
     tokio::spawn(publish(publisher, me.clone(), notes));
-    tokio::spawn(receive(listener, me, hub.clone(), preferences.clone()));
+    tokio::spawn(receive(listener, me, hub.clone(), preferences.clone(), received));
     Ok(())
 }
 
@@ -95,11 +100,20 @@ fn encode(me: &str, signals: impl Iterator<Item = Remote>) -> Vec<String> {
     out
 }
 
-async fn receive(mut listener: PgListener, me: String, hub: Hub, preferences: PreferenceCache) {
+async fn receive(
+    mut listener: PgListener,
+    me: String,
+    hub: Hub,
+    preferences: PreferenceCache,
+    received: Arc<AtomicU64>,
+) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => {
                 let Ok(note) = serde_json::from_str::<Note>(n.payload()) else { continue };
+                // Every process receives every note, its own included.
+                let signals = note.wake.len() + note.popups.len() + note.preferences.len();
+                received.fetch_add(signals as u64, Ordering::Relaxed);
                 if note.from == me {
                     continue;
                 }
