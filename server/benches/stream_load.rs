@@ -23,10 +23,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
+use common::streams::{Clock, connect};
 use common::{cpu_secs, fresh_postgres_database, postgres_server, rss_bytes, start_server, stats};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Defaults of `BENCH_STREAM_CLIENTS`, `BENCH_STREAM_RATE` (events/s) and
 /// `BENCH_STREAM_SECONDS`.
@@ -39,79 +38,8 @@ fn setting(name: &str, default: u64) -> u64 {
 }
 const SECRET: &str = "bench-jwt-secret";
 const SERVICE: &str = "bench-service-token";
-/// Put in each event's deal name; the clients look for it.
-const MARKER: &[u8] = b"bench-seq-";
-
 fn user(i: usize) -> String {
     format!("s-{i:05}")
-}
-
-/// When each event was posted (ns after `base`), by sequence number.
-struct Clock {
-    base: Instant,
-    sent: Vec<AtomicU64>,
-    received: AtomicUsize,
-    latencies: std::sync::Mutex<Vec<(usize, Duration)>>,
-}
-
-impl Clock {
-    fn arrived(&self, seq: usize) {
-        let now = self.base.elapsed().as_nanos() as u64;
-        let Some(sent) = self.sent.get(seq).map(|s| s.load(Ordering::Acquire)) else { return };
-        if sent == 0 {
-            return;
-        }
-        self.received.fetch_add(1, Ordering::Relaxed);
-        self.latencies.lock().unwrap().push((seq, Duration::from_nanos(now.saturating_sub(sent))));
-    }
-}
-
-/// Opens one stream and returns once its first `counts` event arrived; then
-/// keeps reading in the background, reporting each marked event it sees.
-async fn connect(addr: &str, token: &str, clock: Arc<Clock>) -> anyhow::Result<()> {
-    let mut socket = TcpStream::connect(addr).await?;
-    socket.set_nodelay(true)?;
-    let request =
-        format!("GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
-    socket.write_all(request.as_bytes()).await?;
-    let mut buffer = vec![0u8; 4096];
-    let mut seen = Vec::new();
-    while !seen.windows(13).any(|w| w == b"event: counts") {
-        let n = socket.read(&mut buffer).await?;
-        anyhow::ensure!(n > 0, "the stream closed before its first event");
-        seen.extend_from_slice(&buffer[..n]);
-    }
-    anyhow::ensure!(seen.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&seen[..seen.len().min(80)]));
-    tokio::spawn(async move {
-        // A marker may straddle two reads: keep the end of the last one.
-        let mut carry: Vec<u8> = Vec::new();
-        loop {
-            let n = match socket.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            carry.extend_from_slice(&buffer[..n]);
-            let mut at = 0;
-            while let Some(p) = find(&carry[at..], MARKER) {
-                let digits_from = at + p + MARKER.len();
-                let digits = carry[digits_from..].iter().take_while(|b| b.is_ascii_digit()).count();
-                if digits_from + digits >= carry.len() {
-                    break; // the number may go on in the next read
-                }
-                if let Ok(seq) = std::str::from_utf8(&carry[digits_from..digits_from + digits]).unwrap().parse() {
-                    clock.arrived(seq);
-                }
-                at = digits_from + digits;
-            }
-            let keep_from = at.max(carry.len().saturating_sub(MARKER.len() + 12));
-            carry.drain(..keep_from);
-        }
-    });
-    Ok(())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[tokio::main]

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [server|stream|approvals|fairness|preferences|postgres|widget]`: the benchmarks behind docs/BENCHMARKS.md.
+//! `cargo xtask bench [server|stream|approvals|fairness|preferences|postgres|bus|widget]`: the benchmarks behind docs/BENCHMARKS.md.
 
 use crate::tools::{Result, build_widget, cargo, sh, tool};
 
@@ -37,6 +37,16 @@ fn postgres() -> Result {
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "preferences_load"]).env("BENCH_POSTGRES_URL", &pg.url))
 }
 
+/// The bus between processes: LISTEN/NOTIFY against NATS, four processes,
+/// 10,000 users, every notification crossing processes.
+fn bus() -> Result {
+    if !std::path::Path::new("/usr/sbin/nats-server").exists() {
+        crate::tools::apt_install(&["nats-server"])?;
+    }
+    let pg = crate::postgres::for_bench()?;
+    sh(cargo().args(["bench", "-p", "bell-server", "--bench", "bus_load"]).env("BENCH_POSTGRES_URL", &pg.url))
+}
+
 /// Download size of the shipped widget and its timings in headless Chromium.
 fn widget() -> Result {
     build_widget()?;
@@ -52,6 +62,7 @@ pub fn run(args: &[String]) -> Result {
         Some("fairness") => fairness(),
         Some("preferences") => preferences(),
         Some("postgres") => postgres(),
+        Some("bus") => bus(),
         Some("widget") => widget(),
         None => server()
             .and_then(|()| stream())
@@ -59,9 +70,10 @@ pub fn run(args: &[String]) -> Result {
             .and_then(|()| fairness())
             .and_then(|()| preferences())
             .and_then(|()| postgres())
+            .and_then(|()| bus())
             .and_then(|()| widget()),
         Some(other) => Err(format!(
-            "unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `fairness`, `preferences`, `postgres` or `widget`"
+            "unknown benchmark {other:?}: use `server`, `stream`, `approvals`, `fairness`, `preferences`, `postgres`, `bus` or `widget`"
         )),
     }
 }

@@ -2,6 +2,8 @@
 //! time and memory from /proc, and latency statistics.
 #![allow(dead_code)] // each bench uses a part
 
+pub mod streams;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -15,6 +15,7 @@
 //! that has just been made does the same for its user, since a wake-up
 //! published before the NATS server knew of it reached nobody.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -22,7 +23,7 @@ use async_nats::{Client, ConnectOptions, Event};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
-use tokio_stream::{StreamExt, StreamMap};
+use futures::StreamExt;
 
 use crate::hub::{Hub, Interest, Remote};
 use crate::preferences::PreferenceCache;
@@ -111,6 +112,18 @@ async fn publish(client: Client, mut signals: mpsc::UnboundedReceiver<Remote>) {
     }
 }
 
+/// What a message on `user`'s subject asks of this process's hub.
+fn deliver(hub: &Hub, user: &str, payload: &[u8]) {
+    match serde_json::from_slice::<Message>(payload) {
+        Ok(Message::Wake) => hub.wake_here(user),
+        Ok(Message::Popup { device, payload }) => hub.popup_here(user, &device, Arc::from(payload)),
+        Err(_) => tracing::warn!("an unreadable message on the bus"),
+    }
+}
+
+/// Follows the hub's interest (one task per held user, which the runtime
+/// wakes only when its subject has a message: no scan over every
+/// subscription), preference changes and the connection's state.
 async fn receive(
     client: Client,
     mut interests: mpsc::UnboundedReceiver<Interest>,
@@ -120,7 +133,7 @@ async fn receive(
     preferences: PreferenceCache,
     received: Arc<AtomicU64>,
 ) {
-    let mut users: StreamMap<Arc<str>, async_nats::Subscriber> = StreamMap::new();
+    let mut users: HashMap<Arc<str>, AbortOnDrop> = HashMap::new();
     let mut pending = Vec::new();
     loop {
         tokio::select! {
@@ -132,13 +145,20 @@ async fn receive(
                 for interest in pending.drain(..) {
                     match interest {
                         Interest::Hold(user) => match client.subscribe(subject(&user)).await {
-                            Ok(subscriber) => {
-                                users.insert(user.clone(), subscriber);
+                            Ok(mut subscriber) => {
+                                let (hub, received, name) = (hub.clone(), received.clone(), user.clone());
+                                let task = tokio::spawn(async move {
+                                    while let Some(message) = subscriber.next().await {
+                                        received.fetch_add(1, Ordering::Relaxed);
+                                        deliver(&hub, &name, &message.payload);
+                                    }
+                                });
+                                users.insert(user.clone(), AbortOnDrop(task));
                                 held.push(user);
                             }
                             Err(e) => tracing::warn!(error = %e, "NATS subscribe failed"),
                         },
-                        // Dropping the subscriber unsubscribes.
+                        // The task's end drops its subscriber, which unsubscribes.
                         Interest::Release(user) => {
                             users.remove(&user);
                         }
@@ -152,14 +172,6 @@ async fn receive(
                     for user in held {
                         hub.wake_here(&user);
                     }
-                }
-            }
-            Some((user, message)) = users.next() => {
-                received.fetch_add(1, Ordering::Relaxed);
-                match serde_json::from_slice::<Message>(&message.payload) {
-                    Ok(Message::Wake) => hub.wake_here(&user),
-                    Ok(Message::Popup { device, payload }) => hub.popup_here(&user, &device, Arc::from(payload)),
-                    Err(_) => tracing::warn!("an unreadable message on the bus"),
                 }
             }
             Some(message) = preference_changes.next() => {
@@ -185,6 +197,15 @@ async fn receive(
                 other => tracing::info!(event = %other, "NATS"),
             },
         }
+    }
+}
+
+/// A user's subscription task, stopped when its entry goes.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
