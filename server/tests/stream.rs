@@ -236,3 +236,65 @@ async fn stream_ids_and_cursors_reveal_no_ones_activity() {
     let (status, _) = s.get_as("u-pager", &format!("/v1/notifications?tab=general&cursor={cursor}x")).await;
     assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The raw answer to `request` on a fresh connection, up to its first event.
+async fn raw_stream(s: &TestServer, request: String) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://")).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("event: counts") {
+        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut buffer)).await.unwrap().unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    (socket, String::from_utf8_lossy(&seen).into_owned())
+}
+
+#[tokio::test]
+async fn a_stream_on_a_fresh_connection_is_chunked_and_leaves_the_hub_when_the_client_goes() {
+    let s = TestServer::start().await;
+    let token = s.token("u-lean");
+    let (socket, answer) =
+        raw_stream(&s, format!("GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: bell\r\n\r\n")).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    assert!(head.contains("transfer-encoding: chunked") && head.contains("x-accel-buffering: no"), "{head}");
+    assert_eq!(s.running.state.hub.subscribers(), 1);
+    // Gone without a word: its place in the hub goes at once, not at the next keep-alive.
+    drop(socket);
+    for _ in 0..100 {
+        if s.running.state.hub.subscribers() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(s.running.state.hub.subscribers(), 0);
+
+    // A refused stream is an ordinary answer, then the connection closes.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://")).await.unwrap();
+    socket.write_all(b"GET /v1/stream HTTP/1.1\r\nHost: bell\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 401 Unauthorized\r\n") && answer.contains("\"code\":\"missing_token\""),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_after_another_request_on_a_kept_alive_connection_still_streams() {
+    let s = TestServer::start().await;
+    let token = s.token("u-kept");
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: bell\r\n\r\nGET /v1/stream?access_token={token} HTTP/1.1\r\nHost: bell\r\n\r\n"
+    );
+    let (_socket, answer) = raw_stream(&s, request).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
+    s.ingest_ok(event("kept-1", "mention", "u-1", &["u-kept"])).await;
+}

@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_nats::{Client, ConnectOptions, Event};
 use base64::Engine;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
-use futures::StreamExt;
 
 use crate::hub::{Hub, Interest, Remote};
 use crate::preferences::PreferenceCache;

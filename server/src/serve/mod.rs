@@ -5,6 +5,13 @@
 //! process's file-descriptor limit (raised to its hard limit at start-up), and
 //! an accept loop that waits out `Too many open files` instead of stopping.
 //! Graceful shutdown as before: stop accepting, let in-flight requests end.
+//!
+//! A fresh connection's first request is read here (`first`): a stream
+//! request is answered by the router and written by `stream_writer`, lean
+//! for as long as the stream stays open; everything else is hyper's.
+
+mod first;
+mod stream_writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,11 +79,19 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = socket.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
-        let connection = builder.serve_connection(TokioIo::new(socket), service);
-        let connection = graceful.watch(connection);
+        let (builder, router, watcher) = (builder.clone(), router.clone(), graceful.watcher());
+        let header_read_timeout = limits.header_read_timeout;
         tokio::spawn(async move {
-            let _ = connection.await;
+            let mut socket = socket;
+            match first::read(&mut socket, header_read_timeout).await {
+                first::First::Stream(request) => stream_writer::serve(socket, *request, router).await,
+                first::First::Other(prefix) => {
+                    let io = TokioIo::new(first::Prefixed::new(prefix, socket));
+                    let connection = builder.serve_connection(io, TowerToHyperService::new(router));
+                    let _ = watcher.watch(connection).await;
+                }
+                first::First::Gone => {}
+            }
             drop(permit);
         });
     }
