@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::streams::{Clock, connect};
+use common::streams::{Clock, connect, source};
 use common::{Server, fresh_postgres_database, postgres_server, start_server, stats};
 use serde_json::json;
 
@@ -100,7 +100,7 @@ async fn run(postgres: &str, bus: &str, nats_url: Option<&str>) -> anyhow::Resul
                         return anyhow::Ok(());
                     }
                     let addr = bases[i % PROCESSES].trim_start_matches("http://");
-                    connect(addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
+                    connect(source(i), addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
                 }
             })
         })

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::streams::{Clock, connect};
+use common::streams::{Clock, connect, source};
 use common::{cpu_secs, fresh_postgres_database, postgres_server, rss_bytes, start_server, stats};
 use serde_json::json;
 
@@ -50,8 +50,21 @@ async fn main() -> anyhow::Result<()> {
         None => format!("sqlite://{}", dir.path().join("stream.db").display()),
         Some(server) => fresh_postgres_database(server, "bell_stream", None).await?,
     };
+    let clients = setting("BENCH_STREAM_CLIENTS", CLIENTS as u64) as usize;
+    // One descriptor per client here and one per stream there (the server
+    // inherits the raised limit); its connection cap raised to match.
+    // Raising the hard limit needs CAP_SYS_RESOURCE (which this project's
+    // machines do not give: their hard limit is 20,000 per process).
+    let wanted = (clients + 512) as u64;
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
+    if wanted > hard && rlimit::setrlimit(rlimit::Resource::NOFILE, wanted, wanted).is_err() {
+        anyhow::bail!("{clients} streams need {wanted} open files; the hard limit is {hard} and cannot be raised here");
+    }
+    rlimit::setrlimit(rlimit::Resource::NOFILE, wanted.max(hard), wanted.max(hard))?;
+    let cap = (clients + 1_000).max(20_000).to_string();
     // The streams' server; on PostgreSQL a second process takes the events.
-    let (server, base) = start_server(&database_url, SECRET, SERVICE, &[]).await?;
+    let (server, base) =
+        start_server(&database_url, SECRET, SERVICE, &[("BELL_MAX_CONNECTIONS", cap.as_str())]).await?;
     let producer_side = match &postgres {
         Some(_) => Some(start_server(&database_url, SECRET, SERVICE, &[]).await?),
         None => None,
@@ -60,24 +73,22 @@ async fn main() -> anyhow::Result<()> {
     let pid = server.0.id();
     let addr = base.trim_start_matches("http://").to_owned();
     let auth = Auth::new(SECRET, SERVICE);
-    let (clients, rate, seconds) = (
-        setting("BENCH_STREAM_CLIENTS", CLIENTS as u64) as usize,
-        setting("BENCH_STREAM_RATE", RATE),
-        setting("BENCH_STREAM_SECONDS", SECONDS),
-    );
+    let (rate, seconds) = (setting("BENCH_STREAM_RATE", RATE), setting("BENCH_STREAM_SECONDS", SECONDS));
     let events = (rate * seconds) as usize;
+    // Then a fan-out: events each to 1,000 users (the most an event may name).
+    let (fanouts, fanout_width) = (setting("BENCH_STREAM_FANOUTS", 10) as usize, 1_000.min(clients));
     // Events go to the first `recipients` users (all, unless told otherwise).
     let recipients = (setting("BENCH_STREAM_RECIPIENTS", clients as u64) as usize).min(clients);
     let clock = Arc::new(Clock {
         base: Instant::now(),
-        sent: (0..events).map(|_| AtomicU64::new(0)).collect(),
+        sent: (0..events + fanouts).map(|_| AtomicU64::new(0)).collect(),
         received: AtomicUsize::new(0),
         latencies: std::sync::Mutex::new(Vec::with_capacity(events)),
     });
 
     // Warm the server up (pools, first allocations) before the baseline.
     for u in 0..10 {
-        connect(&addr, &auth.issue(&format!("warm-{u}"), 3600), clock.clone()).await?;
+        connect(source(u), &addr, &auth.issue(&format!("warm-{u}"), 3600), clock.clone()).await?;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = rss_bytes(pid);
@@ -92,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
                     if i >= clients {
                         return anyhow::Ok(());
                     }
-                    connect(&addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
+                    connect(source(i), &addr, &auth.issue(&user(i), 3600), clock.clone()).await?;
                 }
             })
         })
@@ -101,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         o.await??;
     }
     let opened_in = started.elapsed();
+    let accept_rate = clients as f64 / opened_in.as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_idle = rss_bytes(pid);
     let per_client = rss_idle.saturating_sub(rss_before) as f64 / clients as f64;
@@ -146,6 +158,31 @@ async fn main() -> anyhow::Result<()> {
         - producer_cpu_before;
     let received = clock.received.load(Ordering::Relaxed);
     let latencies = std::mem::take(&mut *clock.latencies.lock().unwrap());
+
+    // The fan-out: one event at a time to 1,000 users, each holding a stream.
+    for k in 0..fanouts {
+        let seq = events + k;
+        let to: Vec<String> = (0..fanout_width).map(|j| user((k * fanout_width + j) % clients)).collect();
+        let body = json!({
+            "id": format!("stream-bench-fanout-{k}"), "kind": "deal.assigned",
+            "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
+            "recipients": to, "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
+        });
+        let before = clock.received.load(Ordering::Relaxed);
+        clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
+        let res = client.post(format!("{ingest_base}/v1/events")).bearer_auth(SERVICE).json(&body).send().await?;
+        anyhow::ensure!(res.status().as_u16() == 202, "fan-out event: {}", res.status());
+        for _ in 0..500 {
+            if clock.received.load(Ordering::Relaxed) >= before + fanout_width {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    let fanout_latencies: Vec<Duration> =
+        std::mem::take(&mut *clock.latencies.lock().unwrap()).into_iter().map(|(_, l)| l).collect();
+    let fanout_delivered = fanout_latencies.len();
+    let f = stats(fanout_latencies, Duration::from_secs(1));
     anyhow::ensure!(!latencies.is_empty(), "no notification reached a stream");
     // The worst latency of each second of load, to see when a slow one happened.
     let mut worst = vec![Duration::ZERO; seconds as usize];
@@ -164,7 +201,10 @@ async fn main() -> anyhow::Result<()> {
             "| measurement (one server process, HTTP on loopback) | figure |".to_owned()
         },
         "|---|---|".to_owned(),
-        format!("| concurrent stream clients held | {clients} (opened in {:.1} s) |", opened_in.as_secs_f64()),
+        format!(
+            "| concurrent stream clients held | {clients} (opened in {:.1} s: {accept_rate:.0} streams/s) |",
+            opened_in.as_secs_f64()
+        ),
         format!(
             "| server memory per idle stream client | {:.1} KiB (RSS {} → {} MiB) |",
             per_client / 1024.0,
@@ -185,11 +225,18 @@ async fn main() -> anyhow::Result<()> {
             server_cpu / events as f64 * 1e6
         ),
         format!("| server memory under load | {} MiB |", rss_loaded >> 20),
+        format!(
+            "| fan-out: {fanouts} events to {fanout_width} users each, delivered / p50 / p99 / max | {fanout_delivered} / {:.1} / {:.1} / {:.1} ms |",
+            f.p50.as_secs_f64() * 1e3,
+            f.p99.as_secs_f64() * 1e3,
+            f.max.as_secs_f64() * 1e3
+        ),
     ]
     .join("\n");
     println!("\n{report}\n");
     let name = if postgres.is_some() { "stream-postgres.md" } else { "stream.md" };
     std::fs::write(format!("{}/../target/bench/{name}", env!("CARGO_MANIFEST_DIR")), &report)?;
     anyhow::ensure!(received == accepted, "{} accepted notifications never reached their stream", accepted - received);
+    anyhow::ensure!(fanout_delivered == fanouts * fanout_width, "fan-out: {fanout_delivered} deliveries");
     Ok(())
 }

@@ -17,8 +17,8 @@
 //! which users this process holds streams of. On shutdown the
 //! hub closes every stream, so the server can drain.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{Notify, mpsc, watch};
@@ -26,13 +26,29 @@ use tokio::sync::{Notify, mpsc, watch};
 /// Pop-ups a stream may have waiting before newer ones are dropped.
 const POPUP_QUEUE: usize = 32;
 
+/// What one stream is told, behind one `Notify`: one allocation per stream
+/// (a channel and two `Notify`s were about 1 KiB of every idle stream).
+#[derive(Default)]
+struct Inbox {
+    notify: Notify,
+    /// News in the store (wake-ups coalesce).
+    woken: AtomicBool,
+    /// A newer stream of the user took this one's place.
+    evicted: AtomicBool,
+    popups: Mutex<VecDeque<Arc<str>>>,
+}
+
+impl Inbox {
+    fn wake(&self) {
+        self.woken.store(true, Ordering::Release);
+        self.notify.notify_one();
+    }
+}
+
 struct Subscriber {
     id: u64,
     device: Option<Arc<str>>,
-    wake: Arc<Notify>,
-    popups: mpsc::Sender<Arc<str>>,
-    /// Told when a newer stream of the user takes its place.
-    evict: Arc<Notify>,
+    inbox: Arc<Inbox>,
 }
 
 /// Streams one user may hold in a process unless configured otherwise.
@@ -136,7 +152,7 @@ impl Hub {
     pub fn wake_here(&self, user: &str) {
         let users = self.0.users.lock().expect("hub lock");
         for s in users.get(user).into_iter().flatten() {
-            s.wake.notify_one();
+            s.inbox.wake();
         }
     }
 
@@ -145,7 +161,7 @@ impl Hub {
     pub fn wake_everyone_here(&self) {
         let users = self.0.users.lock().expect("hub lock");
         for s in users.values().flatten() {
-            s.wake.notify_one();
+            s.inbox.wake();
         }
     }
 
@@ -161,9 +177,14 @@ impl Hub {
     pub fn popup_here(&self, user: &str, device: &str, payload: Arc<str>) {
         let users = self.0.users.lock().expect("hub lock");
         for s in users.get(user).into_iter().flatten().filter(|s| s.device.as_deref() == Some(device)) {
-            if s.popups.try_send(payload.clone()).is_err() {
+            let mut popups = s.inbox.popups.lock().expect("inbox lock");
+            if popups.len() >= POPUP_QUEUE {
                 tracing::warn!(user, device, "pop-up dropped: the stream is too far behind");
+                continue;
             }
+            popups.push_back(payload.clone());
+            drop(popups);
+            s.inbox.notify.notify_one();
         }
     }
 
@@ -171,12 +192,9 @@ impl Hub {
     /// subscription is dropped.
     pub fn subscribe(&self, user: &str, device: Option<&str>) -> Subscription {
         let id = self.0.next_id.fetch_add(1, Ordering::Relaxed);
-        let wake = Arc::new(Notify::new());
-        let (popups, popup_rx) = mpsc::channel(POPUP_QUEUE);
+        let inbox = Arc::new(Inbox::default());
         let user: Arc<str> = Arc::from(user);
-        let evict = Arc::new(Notify::new());
-        let subscriber =
-            Subscriber { id, device: device.map(Arc::from), wake: wake.clone(), popups, evict: evict.clone() };
+        let subscriber = Subscriber { id, device: device.map(Arc::from), inbox: inbox.clone() };
         {
             let mut users = self.0.users.lock().expect("hub lock");
             if !users.contains_key(&user) {
@@ -185,13 +203,14 @@ impl Hub {
             let streams = users.entry(user.clone()).or_default();
             while streams.len() >= self.0.max_streams_per_user {
                 let oldest = streams.remove(0);
-                oldest.evict.notify_one();
+                oldest.inbox.evicted.store(true, Ordering::Release);
+                oldest.inbox.notify.notify_one();
                 tracing::info!(user = &*user, "a stream closed: the user opened more than the limit");
             }
             streams.push(subscriber);
         }
         let closing = self.0.closing.subscribe();
-        Subscription { hub: self.clone(), user, id, wake, popups: popup_rx, closing, evicted: evict }
+        Subscription { hub: self.clone(), user, id, inbox, closing }
     }
 
     /// Open subscriptions (for tests and metrics).
@@ -219,20 +238,29 @@ pub struct Subscription {
     hub: Hub,
     user: Arc<str>,
     id: u64,
-    wake: Arc<Notify>,
-    popups: mpsc::Receiver<Arc<str>>,
+    inbox: Arc<Inbox>,
     closing: watch::Receiver<bool>,
-    evicted: Arc<Notify>,
 }
 
 impl Subscription {
+    /// The next signal, in order of urgency: closing, pop-ups, news. (A
+    /// `notify_one` before the wait leaves a permit: nothing is missed.)
     pub async fn next(&mut self) -> Signal {
-        tokio::select! {
-            biased;
-            _ = self.closing.wait_for(|closing| *closing) => Signal::Closed,
-            () = self.evicted.notified() => Signal::Closed,
-            Some(payload) = self.popups.recv() => Signal::Popup(payload),
-            () = self.wake.notified() => Signal::Wake,
+        loop {
+            if *self.closing.borrow() || self.inbox.evicted.load(Ordering::Acquire) {
+                return Signal::Closed;
+            }
+            if let Some(payload) = self.inbox.popups.lock().expect("inbox lock").pop_front() {
+                return Signal::Popup(payload);
+            }
+            if self.inbox.woken.swap(false, Ordering::AcqRel) {
+                return Signal::Wake;
+            }
+            tokio::select! {
+                biased;
+                _ = self.closing.wait_for(|closing| *closing) => return Signal::Closed,
+                () = self.inbox.notify.notified() => {}
+            }
         }
     }
 }

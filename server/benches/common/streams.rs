@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Put in each event's deal name; the clients look for it.
 pub const MARKER: &[u8] = b"bench-seq-";
@@ -34,8 +33,16 @@ impl Clock {
 
 /// Opens one stream and returns once its first `counts` event arrived; then
 /// keeps reading in the background, reporting each marked event it sees.
-pub async fn connect(addr: &str, token: &str, clock: Arc<Clock>) -> anyhow::Result<()> {
-    let mut socket = TcpStream::connect(addr).await?;
+/// The loopback address the `i`th client connects from: one address has
+/// about 28,000 ports towards one server port, 16 of them enough for 100,000.
+pub fn source(i: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(127, 0, 0, 1 + (i % 16) as u8)
+}
+
+pub async fn connect(from: std::net::Ipv4Addr, addr: &str, token: &str, clock: Arc<Clock>) -> anyhow::Result<()> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((from, 0).into())?;
+    let mut socket = socket.connect(addr.parse()?).await?;
     socket.set_nodelay(true)?;
     let request =
         format!("GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
