@@ -18,9 +18,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::streams::{Clock, connect, source};
+use common::streams::{Clock, arrivals, connect, post_marked, source};
 use common::{Server, fresh_postgres_database, postgres_server, start_server, stats};
-use serde_json::json;
 
 const SECRET: &str = "bench-jwt-secret";
 const SERVICE: &str = "bench-service-token";
@@ -124,29 +123,13 @@ async fn run(postgres: &str, bus: &str, nats_url: Option<&str>) -> anyhow::Resul
         let to = seq * 7919 % users;
         // Posted to the next process: never the one holding the stream.
         let base = bases[(to + 1) % PROCESSES].clone();
-        let (client, clock) = (client.clone(), clock.clone());
-        posts.push(tokio::spawn(async move {
-            let body = json!({
-                "id": format!("bus-bench-{seq}"), "kind": "deal.assigned",
-                "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
-                "recipients": [user(to)],
-                "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
-            });
-            clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
-            let res = client.post(format!("{base}/v1/events")).bearer_auth(SERVICE).json(&body).send().await;
-            res.is_ok_and(|r| r.status().as_u16() == 202)
-        }));
+        posts.push(tokio::spawn(post_marked(client.clone(), base, SERVICE, clock.clone(), seq, user(to))));
     }
     let mut accepted = 0;
     for p in posts {
         accepted += usize::from(p.await?);
     }
-    for _ in 0..500 {
-        if clock.received.load(Ordering::Relaxed) >= accepted {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    arrivals(&clock, accepted).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut received = Vec::new();
     for (base, before) in bases.iter().zip(&before) {

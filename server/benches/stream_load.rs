@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bell_server::Auth;
-use common::streams::{Clock, connect, source};
+use common::streams::{Clock, arrivals, connect, post_marked, source};
 use common::{cpu_secs, fresh_postgres_database, postgres_server, rss_bytes, start_server, stats};
 use serde_json::json;
 
@@ -129,18 +129,15 @@ async fn main() -> anyhow::Result<()> {
     let mut posts = Vec::with_capacity(events);
     for seq in 0..events {
         ticks.tick().await;
-        let (client, base, clock) = (client.clone(), ingest_base.clone(), clock.clone());
-        posts.push(tokio::spawn(async move {
-            let body = json!({
-                "id": format!("stream-bench-{seq}"), "kind": "deal.assigned",
-                "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
-                "recipients": [user(seq * 7919 % recipients)],
-                "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
-            });
-            clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
-            let res = client.post(format!("{base}/v1/events")).bearer_auth(SERVICE).json(&body).send().await;
-            res.is_ok_and(|r| r.status().as_u16() == 202)
-        }));
+        let recipient = user(seq * 7919 % recipients);
+        posts.push(tokio::spawn(post_marked(
+            client.clone(),
+            ingest_base.clone(),
+            SERVICE,
+            clock.clone(),
+            seq,
+            recipient,
+        )));
     }
     let mut accepted = 0;
     for p in posts {
@@ -148,12 +145,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let offered = events as f64 / load_started.elapsed().as_secs_f64();
     // Let the last notifications arrive (up to 10 s).
-    for _ in 0..500 {
-        if clock.received.load(Ordering::Relaxed) >= accepted {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    arrivals(&clock, accepted).await;
     let server_cpu = cpu_secs(pid) - cpu_before + producer_side.as_ref().map_or(0.0, |(p, _)| cpu_secs(p.0.id()))
         - producer_cpu_before;
     let received = clock.received.load(Ordering::Relaxed);

@@ -86,3 +86,34 @@ pub async fn connect(from: std::net::Ipv4Addr, addr: &str, token: &str, clock: A
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Posts marked event `seq` for `recipient` through `base`, starting its
+/// clock as it goes; answers whether it was accepted.
+pub async fn post_marked(
+    client: reqwest::Client,
+    base: String,
+    service: &str,
+    clock: Arc<Clock>,
+    seq: usize,
+    recipient: String,
+) -> bool {
+    let body = serde_json::json!({
+        "id": format!("bench-event-{seq}"), "kind": "deal.assigned",
+        "actor": {"type": "user", "id": "u-actor", "name": "Budi Santoso"},
+        "recipients": [recipient],
+        "args": {"deal_name": format!("bench-seq-{seq} renewal")}, "link": "/deals/42",
+    });
+    clock.sent[seq].store(clock.base.elapsed().as_nanos() as u64, Ordering::Release);
+    let res = client.post(format!("{base}/v1/events")).bearer_auth(service).json(&body).send().await;
+    res.is_ok_and(|r| r.status().as_u16() == 202)
+}
+
+/// Waits until `n` marked events have arrived, 10 s at most.
+pub async fn arrivals(clock: &Clock, n: usize) {
+    for _ in 0..500 {
+        if clock.received.load(Ordering::Relaxed) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
