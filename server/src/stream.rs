@@ -53,7 +53,11 @@ impl Connection {
             }
             self.read_now = false;
             let now = now_ms();
-            let (notifications, changes) = match self.store.stream_since(&self.user, self.position, BATCH, now).await {
+            let first = !self.started;
+            // Boxed: only while reading. Inline, the read's state would be
+            // part of every idle stream's memory.
+            let read = Box::pin(self.store.stream_since(&self.user, self.position, BATCH, now, first));
+            let found = match read.await {
                 Ok(found) => found,
                 Err(e) => {
                     tracing::warn!(error = format!("{e:#}"), "stream read failed");
@@ -62,8 +66,8 @@ impl Connection {
                     continue;
                 }
             };
-            let first = !self.started;
             self.started = true;
+            let (notifications, changes) = (found.notifications, found.changes);
             if notifications.is_empty() && changes.is_empty() && !first {
                 continue;
             }
@@ -78,7 +82,7 @@ impl Connection {
                 events.push(Event::default().event(change.event).id(self.id()).data(change.data));
             }
             // Counts after every change, so a badge needs nothing else.
-            if let Ok(counts) = self.store.unread_counts(&self.user, now).await {
+            if let Some(counts) = found.counts {
                 events.push(event("counts", self.id(), &counts));
             }
             return Some(events);

@@ -74,18 +74,29 @@ impl Store {
 
     /// Unread counts of every tab and category, within retention.
     pub async fn unread_counts(&self, user: &str, now: i64) -> anyhow::Result<UnreadCounts> {
-        let select = format!(
-            "SELECT tab, category, COUNT(*) FROM notifications \
-             WHERE user_id = $1 AND read_at IS NULL AND {RETAINED} GROUP BY tab, category"
-        );
-        let rows = retained(sqlx::query(&select).bind(user), now).fetch_all(&self.read).await?;
-        let mut counts = UnreadCounts::zero();
-        for row in rows {
-            let (tab, category) = (row.get::<String, _>(0), row.get::<String, _>(1));
-            if let (Some(t), Some(c)) = (Tab::parse(&tab), Category::parse(&category)) {
-                counts.add(t, c, row.get::<i64, _>(2) as u64);
-            }
-        }
-        Ok(counts)
+        let mut connection = self.read.acquire().await?;
+        unread_counts_on(&mut connection, user, now).await
     }
+}
+
+/// [`Store::unread_counts`] on a connection already held (a stream's read
+/// makes all its queries on one).
+pub(super) async fn unread_counts_on(
+    connection: &mut sqlx::AnyConnection,
+    user: &str,
+    now: i64,
+) -> anyhow::Result<UnreadCounts> {
+    let select = format!(
+        "SELECT tab, category, COUNT(*) FROM notifications \
+         WHERE user_id = $1 AND read_at IS NULL AND {RETAINED} GROUP BY tab, category"
+    );
+    let rows = retained(sqlx::query(&select).bind(user), now).fetch_all(&mut *connection).await?;
+    let mut counts = UnreadCounts::zero();
+    for row in rows {
+        let (tab, category) = (row.get::<String, _>(0), row.get::<String, _>(1));
+        if let (Some(t), Some(c)) = (Tab::parse(&tab), Category::parse(&category)) {
+            counts.add(t, c, row.get::<i64, _>(2) as u64);
+        }
+    }
+    Ok(counts)
 }

@@ -26,35 +26,53 @@ impl Store {
     }
 
     /// A user's notifications (after its id `from.notification`) and read
-    /// changes (after `from.read`), oldest first, at
-    /// most `limit` of each; notifications with their current read state.
+    /// changes (after `from.read`), oldest first, at most `limit` of each;
+    /// notifications with their current read state. With them the unread
+    /// counts, when there is anything new or `counts` is asked: all on one
+    /// connection (a fan-out wakes many streams at once; each takes the
+    /// pool once, not three times).
     pub async fn stream_since(
         &self,
         user: &str,
         from: StreamPosition,
         limit: u32,
         now: i64,
-    ) -> anyhow::Result<(Vec<Notification>, Vec<LoggedChange>)> {
+        counts: bool,
+    ) -> anyhow::Result<StreamRead> {
+        let mut connection = self.read.acquire().await?;
         let select = format!(
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND {RETAINED} AND seq > $4 ORDER BY seq LIMIT $5"
         );
         let rows = retained(sqlx::query(&select).bind(user), now)
             .bind(from.notification)
             .bind(i64::from(limit))
-            .fetch_all(&self.read)
+            .fetch_all(&mut *connection)
             .await?;
         let notifications = rows.iter().map(notification_from_row).collect::<anyhow::Result<Vec<_>>>()?;
-        let changes = sqlx::query(
+        let changes: Vec<LoggedChange> = sqlx::query(
             "SELECT id, event, change FROM read_changes WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(user)
         .bind(from.read)
         .bind(i64::from(limit))
-        .fetch_all(&self.read)
+        .fetch_all(&mut *connection)
         .await?
         .iter()
         .map(|r| LoggedChange { id: r.get(0), event: r.get(1), data: r.get(2) })
         .collect();
-        Ok((notifications, changes))
+        let counts = if counts || !notifications.is_empty() || !changes.is_empty() {
+            // Counts are extra: a failure costs the badge one update, not the news.
+            super::feed::unread_counts_on(&mut connection, user, now).await.ok()
+        } else {
+            None
+        };
+        Ok(StreamRead { notifications, changes, counts })
     }
+}
+
+/// What a stream's read found.
+pub struct StreamRead {
+    pub notifications: Vec<Notification>,
+    pub changes: Vec<LoggedChange>,
+    pub counts: Option<UnreadCounts>,
 }
