@@ -10,23 +10,14 @@
 // types one key, `waitFor(what, fn, ...args)` polls until `fn` is truthy.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer as netServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './harness.mjs';
 
 const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../../tools/package.json'));
 
 const WAIT_MS = 10_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** What every tab shares: polling until a page condition holds, and
  *  clicks that wait until the element takes them (as Playwright's do: a

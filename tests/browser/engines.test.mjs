@@ -75,6 +75,12 @@ const HELPERS = () => {
       ?.querySelectorAll('li.item').length ?? 0,
     switchNamed: (text) => all('label.filters__switch').find((l) => l.textContent.trim() === text)?.querySelector('input'),
     category: () => root().querySelector('select'),
+    /** Picks a category as the engine's own option picker would. */
+    choose: (value) => {
+      const select = root().querySelector('select');
+      select.value = value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    },
     inViewport: () => {
       const r = window.$bell.panel()?.getBoundingClientRect();
       return r && r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5 && r.height >= 200
@@ -138,18 +144,9 @@ for (const [key, launch] of Object.entries(ENGINES)) {
       assert.deepEqual(await tab.eval(() => window.$bell.rows()), [
         'Budi Santoso mentioned you in the task Prepare Q4 proposal', 'Budi Santoso assigned you the deal PT Maju Jaya renewal']);
 
-      // A category (a <select>: set as the engine's own option picker would).
-      await tab.eval(() => {
-        const select = window.$bell.category();
-        select.value = 'mention';
-        select.dispatchEvent(new Event('change', { bubbles: true }));
-      });
+      await tab.eval(() => window.$bell.choose('mention'));
       await tab.waitFor('the mention only', () => window.$bell.rows().length === 1 && window.$bell.rows()[0].includes('Prepare Q4'));
-      await tab.eval(() => {
-        const select = window.$bell.category();
-        select.value = '';
-        select.dispatchEvent(new Event('change', { bubbles: true }));
-      });
+      await tab.eval(() => window.$bell.choose(''));
       await tab.waitFor('both rows again', () => window.$bell.rows().length === 2);
 
       // Read one; "Show unread only" hides it.

@@ -21,7 +21,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 const SECRET = 'browser-test-jwt-secret';
 export const SERVICE_TOKEN = 'browser-test-service-token';
 
-function freePort() {
+/** A free loopback port. */
+export function freePort() {
   return new Promise((resolve) => {
     const s = netServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();

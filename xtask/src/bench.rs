@@ -40,9 +40,7 @@ fn postgres() -> Result {
 /// The bus between processes: LISTEN/NOTIFY against NATS, four processes,
 /// 10,000 users, every notification crossing processes.
 fn bus() -> Result {
-    if !std::path::Path::new("/usr/sbin/nats-server").exists() {
-        crate::tools::apt_install(&["nats-server"])?;
-    }
+    crate::tools::install_missing(&[("/usr/sbin/nats-server", "nats-server")])?;
     let pg = crate::postgres::for_bench()?;
     sh(cargo().args(["bench", "-p", "bell-server", "--bench", "bus_load"]).env("BENCH_POSTGRES_URL", &pg.url))
 }

@@ -15,22 +15,12 @@ pub fn run(args: &[String]) -> Result {
     // integration tests: real HTTP on loopback, real SQLite files, then a
     // real PostgreSQL server.
     // (openssl makes the token tests' key pairs.)
-    if !std::path::Path::new("/usr/bin/openssl").exists() {
-        crate::tools::apt_install(&["openssl"])?;
-    }
+    crate::tools::install_missing(&[("/usr/bin/openssl", "openssl")])?;
     sh(cargo().args(["test", "--workspace"]))?;
     // The server's integration suite again, on PostgreSQL (with nginx in
     // front of two instances for the deployment test, and the processes'
     // bus once over LISTEN/NOTIFY, once over a NATS server).
-    // (nats-server: the bus between processes, when configured.)
-    let missing: Vec<&str> = [("/usr/sbin/nginx", "nginx"), ("/usr/sbin/nats-server", "nats-server")]
-        .into_iter()
-        .filter(|(path, _)| !std::path::Path::new(path).exists())
-        .map(|(_, package)| package)
-        .collect();
-    if !missing.is_empty() {
-        crate::tools::apt_install(&missing)?;
-    }
+    crate::tools::install_missing(&[("/usr/sbin/nginx", "nginx"), ("/usr/sbin/nats-server", "nats-server")])?;
 
     let postgres = crate::postgres::for_tests()?;
     // (`--workspace`: the same feature set as above, so nothing is rebuilt.)

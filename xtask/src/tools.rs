@@ -107,29 +107,25 @@ pub fn ensure_widget_tools() -> Result {
     if npm_tools.iter().any(|t| !tools.join(t).exists()) {
         sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tools))?;
     }
-    if !Path::new("/usr/bin/chromium").exists() {
-        apt_install(&["chromium", "chromium-driver"])?;
-    }
-    Ok(())
+    install_missing(&[("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")])
 }
 
 /// The engines of the cross-engine browser tests (Chromium runs them all):
 /// Firefox ESR, and WebKitGTK, whose MiniBrowser has no headless mode in
 /// Debian's build and draws into Xvfb.
 pub fn ensure_other_engines() -> Result {
-    let packages: Vec<&str> = [
+    install_missing(&[
         ("/usr/bin/firefox-esr", "firefox-esr"),
         ("/usr/bin/WebKitWebDriver", "webkit2gtk-driver"),
         ("/usr/bin/Xvfb", "xvfb"),
-    ]
-    .into_iter()
-    .filter(|(path, _)| !Path::new(path).exists())
-    .map(|(_, package)| package)
-    .collect();
-    if !packages.is_empty() {
-        apt_install(&packages)?;
-    }
-    Ok(())
+    ])
+}
+
+/// Installs, in one go, the Debian package of each program (a path) missing.
+pub fn install_missing(programs: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> =
+        programs.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    if missing.is_empty() { Ok(()) } else { apt_install(&missing) }
 }
 
 /// The schemathesis version the API tests run (from PyPI, into tools/venv).
