@@ -203,7 +203,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut update = Sql::new("UPDATE decisions SET next_at = NULL WHERE id IN ");
+        let mut update = Sql::new(self.backend, "UPDATE decisions SET next_at = NULL WHERE id IN ");
         update.push_list(ids.iter().copied());
         update.build().execute(&self.write).await?;
         Ok(())
@@ -227,6 +227,7 @@ impl Store {
 /// new copies becoming visible.
 pub(super) async fn claim_approvals(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     events: &[&ValidEvent],
 ) -> anyhow::Result<HashMap<String, Approval>> {
     let mut seen = HashSet::new();
@@ -234,7 +235,7 @@ pub(super) async fn claim_approvals(
         events.iter().copied().filter(|ev| ev.approval_id.as_ref().is_some_and(|a| seen.insert(a.as_str()))).collect();
     let mut approvals = HashMap::with_capacity(wanted.len());
     for chunk in wanted.chunks(1000) {
-        let mut upsert = Sql::new("INSERT INTO approvals (id, event_id, kind, state, created_at) ");
+        let mut upsert = Sql::new(backend, "INSERT INTO approvals (id, event_id, kind, state, created_at) ");
         upsert.push_values(chunk, |row, ev| {
             row.push_bind(ev.approval_id.as_deref())
                 .push_bind(&ev.id)

@@ -29,6 +29,7 @@ impl Store {
     pub async fn record_deliveries(&self, decisions: &[NewDelivery], now: i64) -> anyhow::Result<()> {
         for chunk in decisions.chunks(1000) {
             let mut insert = Sql::new(
+                self.backend,
                 "INSERT INTO deliveries (user_id, notification_id, device_id, platform, channel, decision, reason, created_at) ",
             );
             insert.push_values(chunk, |row, NewDelivery { user_id, notification_key, decision: d }| {

@@ -65,8 +65,10 @@ impl Store {
     ) -> anyhow::Result<HashMap<String, (Vec<Device>, Vec<Presence>)>> {
         let mut found: HashMap<String, (Vec<Device>, Vec<Presence>)> = HashMap::new();
         for chunk in users.chunks(500) {
-            let mut query =
-                Sql::new("SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN ");
+            let mut query = Sql::new(
+                self.backend,
+                "SELECT user_id, device_id, platform, app, push_token FROM devices WHERE user_id IN ",
+            );
             query.push_list(chunk.iter().copied());
             query.push(" ORDER BY user_id, platform");
             for r in query.build().fetch_all(&self.read).await? {
@@ -85,7 +87,8 @@ impl Store {
         }
         let owners: Vec<String> = found.keys().cloned().collect();
         for chunk in owners.chunks(500) {
-            let mut query = Sql::new("SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ");
+            let mut query =
+                Sql::new(self.backend, "SELECT user_id, device_id, app, active FROM presence WHERE reported_at >= ");
             query.push_bind(fresh_since).push(" AND user_id IN ");
             query.push_list(chunk.iter().map(String::as_str));
             for r in query.build().fetch_all(&self.read).await? {
@@ -103,7 +106,7 @@ impl Store {
     pub async fn sound_of(&self, users: &[&str]) -> anyhow::Result<HashMap<String, bool>> {
         let mut found = HashMap::new();
         for chunk in users.chunks(500) {
-            let mut query = Sql::new("SELECT user_id, sound FROM settings WHERE user_id IN ");
+            let mut query = Sql::new(self.backend, "SELECT user_id, sound FROM settings WHERE user_id IN ");
             query.push_list(chunk.iter().copied());
             for r in query.build().fetch_all(&self.read).await? {
                 found.insert(r.get::<String, _>(0), r.get::<i64, _>(1) != 0);

@@ -51,11 +51,12 @@ impl Store {
             .map(|(i, r)| (i, r.recipient.as_str(), r.read.then_some(r.event.created_at)))
             .collect();
         let mut tx = self.write.begin().await?;
-        let approvals = claim_approvals(&mut tx, &rows.iter().map(|r| &r.event).collect::<Vec<_>>()).await?;
+        let approvals =
+            claim_approvals(&mut tx, self.backend, &rows.iter().map(|r| &r.event).collect::<Vec<_>>()).await?;
         order_ids(&mut tx, self.backend, NOTIFICATION_IDS).await?;
-        let seqs = take_seqs(&mut tx, &targets).await?;
+        let seqs = take_seqs(&mut tx, self.backend, &targets).await?;
         for (chunk, seqs) in targets.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
-            insert_rows(&mut tx, &events, chunk, seqs, &approvals).await?;
+            insert_rows(&mut tx, self.backend, &events, chunk, seqs, &approvals).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -113,7 +114,7 @@ pub(super) async fn ingest_batch(
     let mut tx = pool.begin().await?;
 
     // Claim the event ids; the ones already known come back missing.
-    let mut insert = Sql::new("INSERT INTO events (id, received_at, stored, suppressed) ");
+    let mut insert = Sql::new(backend, "INSERT INTO events (id, received_at, stored, suppressed) ");
     insert.push_values(events.iter().zip(&plans), |row, ((ev, now), (recipients, suppressed))| {
         row.push_bind(&ev.id).push_bind(*now).push_bind(recipients.len() as i64).push_bind(i64::from(*suppressed));
     });
@@ -128,7 +129,7 @@ pub(super) async fn ingest_batch(
     }
     let fresh_events: Vec<&ValidEvent> =
         events.iter().zip(&fresh).filter(|(_, f)| **f).map(|((ev, _), _)| *ev).collect();
-    let approvals = claim_approvals(&mut tx, &fresh_events).await?;
+    let approvals = claim_approvals(&mut tx, backend, &fresh_events).await?;
     // A copy of an approval that was settled before it arrived has nothing to act on.
     let read_at = |i: usize| {
         let (ev, now) = events[i];
@@ -145,10 +146,10 @@ pub(super) async fn ingest_batch(
     let mut seqs = Vec::new();
     if !rows.is_empty() {
         order_ids(&mut tx, backend, NOTIFICATION_IDS).await?;
-        seqs = take_seqs(&mut tx, &rows).await?;
+        seqs = take_seqs(&mut tx, backend, &rows).await?;
     }
     for (chunk, seqs) in rows.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
-        for (i, user, n) in insert_rows(&mut tx, events, chunk, seqs, &approvals).await? {
+        for (i, user, n) in insert_rows(&mut tx, backend, events, chunk, seqs, &approvals).await? {
             stored[i].push((user, n));
         }
     }
@@ -158,7 +159,7 @@ pub(super) async fn ingest_batch(
         events.iter().zip(&fresh).filter(|(_, f)| !**f).map(|((ev, _), _)| ev.id.as_str()).collect();
     let mut earlier: HashMap<String, (u32, u32)> = HashMap::new();
     if !repeated.is_empty() {
-        let mut query = Sql::new("SELECT id, stored, suppressed FROM events WHERE id IN ");
+        let mut query = Sql::new(backend, "SELECT id, stored, suppressed FROM events WHERE id IN ");
         query.push_list(repeated.iter().copied());
         for row in query.build().fetch_all(&mut *tx).await? {
             earlier.insert(row.get(0), (row.get::<i64, _>(1) as u32, row.get::<i64, _>(2) as u32));
@@ -193,7 +194,11 @@ const USERS_PER_UPSERT: usize = 1000;
 /// Hands out each row's id in its recipient's own sequence, in row order:
 /// ids count per user, so they say nothing about other users' notifications.
 /// Called under the [`NOTIFICATION_IDS`] lock, so they become visible in order.
-pub(super) async fn take_seqs(tx: &mut Transaction<'_, Any>, rows: &[Target<'_>]) -> anyhow::Result<Vec<i64>> {
+pub(super) async fn take_seqs(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    rows: &[Target<'_>],
+) -> anyhow::Result<Vec<i64>> {
     let mut wanted: Vec<(&str, i64)> = Vec::new();
     let mut slot: HashMap<&str, usize> = HashMap::new();
     for (_, user, _) in rows {
@@ -206,7 +211,7 @@ pub(super) async fn take_seqs(tx: &mut Transaction<'_, Any>, rows: &[Target<'_>]
     // Each user's first id of this batch: the counter's new value less its count.
     let mut next: HashMap<String, i64> = HashMap::with_capacity(wanted.len());
     for chunk in wanted.chunks(USERS_PER_UPSERT) {
-        let mut upsert = Sql::new("INSERT INTO user_seqs (user_id, last_seq) ");
+        let mut upsert = Sql::new(backend, "INSERT INTO user_seqs (user_id, last_seq) ");
         upsert.push_values(chunk, |row, (user, n)| {
             row.push_bind(*user).push_bind(*n);
         });
@@ -233,6 +238,7 @@ pub(super) async fn take_seqs(tx: &mut Transaction<'_, Any>, rows: &[Target<'_>]
 /// answers each stored notification with the index of its event and its recipient.
 pub(super) async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     events: &[(&ValidEvent, i64)],
     rows: &[Target<'_>],
     seqs: &[i64],
@@ -241,6 +247,7 @@ pub(super) async fn insert_rows(
     let columns: Vec<EventColumns> =
         events.iter().map(|(ev, _)| EventColumns::of(ev, approvals)).collect::<Result<_, _>>()?;
     let mut insert = Sql::new(
+        backend,
         "INSERT INTO notifications \
          (user_id, seq, event_id, kind, tab, category, actor_type, actor_id, actor_name, args, link, created_at, read_at, \
           approval_id, approval) ",

@@ -10,7 +10,7 @@ impl Store {
     pub async fn preferences_of(&self, users: &[&str]) -> anyhow::Result<HashMap<String, String>> {
         let mut found = HashMap::new();
         for chunk in users.chunks(500) {
-            let mut query = Sql::new("SELECT user_id, prefs FROM preferences WHERE user_id IN ");
+            let mut query = Sql::new(self.backend, "SELECT user_id, prefs FROM preferences WHERE user_id IN ");
             query.push_list(chunk.iter().copied());
             for r in query.build().fetch_all(&self.read).await? {
                 found.insert(r.get::<String, _>(0), r.get::<String, _>(1));

@@ -27,6 +27,7 @@ impl Store {
     pub async fn queue_pushes(&self, pushes: &[NewPush], now: i64) -> anyhow::Result<()> {
         for chunk in pushes.chunks(1000) {
             let mut insert = Sql::new(
+                self.backend,
                 "INSERT INTO push_outbox (user_id, device_id, push_token, payload, attempts, next_at, created_at) ",
             );
             insert.push_values(chunk, |row, p| {

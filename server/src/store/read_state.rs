@@ -86,7 +86,7 @@ pub(super) async fn log_changes(
     }
     order_ids(tx, backend, READ_CHANGE_IDS).await?;
     for chunk in changes.chunks(1000) {
-        let mut insert = Sql::new("INSERT INTO read_changes (user_id, event, change, created_at) ");
+        let mut insert = Sql::new(backend, "INSERT INTO read_changes (user_id, event, change, created_at) ");
         insert.push_values(chunk, |row, (user, event, change)| {
             row.push_bind(*user).push_bind(*event).push_bind(change).push_bind(now);
         });
