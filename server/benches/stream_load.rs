@@ -193,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("worst latency per second of load (ms): {:?}", worst.iter().map(|d| d.as_millis()).collect::<Vec<_>>());
     let s = stats(latencies.into_iter().map(|(_, l)| l).collect(), Duration::from_secs(seconds));
     let rss_loaded = rss_bytes(pid);
+    // SQLite only: how far the WAL grew beside the database.
+    let file_mib = |name: &str| std::fs::metadata(dir.path().join(name)).map_or(0, |m| m.len() >> 20);
+    let (wal_mib, db_mib) = (file_mib("stream.db-wal"), file_mib("stream.db"));
 
     let report = [
         if postgres.is_some() {
@@ -225,6 +228,11 @@ async fn main() -> anyhow::Result<()> {
             server_cpu / events as f64 * 1e6
         ),
         format!("| server memory under load | {} MiB |", rss_loaded >> 20),
+        if postgres.is_some() {
+            String::new()
+        } else {
+            format!("| SQLite files after the load: WAL / database | {wal_mib} / {db_mib} MiB |")
+        },
         format!(
             "| fan-out: {fanouts} events to {fanout_width} users each, delivered / p50 / p99 / max | {fanout_delivered} / {:.1} / {:.1} / {:.1} ms |",
             f.p50.as_secs_f64() * 1e3,
@@ -237,6 +245,9 @@ async fn main() -> anyhow::Result<()> {
             first_arrival.as_secs_f64() * 1e3
         ),
     ]
+    .into_iter()
+    .filter(|line| !line.is_empty())
+    .collect::<Vec<_>>()
     .join("\n");
     println!("\n{report}\n");
     let name = if postgres.is_some() { "stream-postgres.md" } else { "stream.md" };

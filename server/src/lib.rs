@@ -54,6 +54,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the stream connections of a user when something of theirs changed.
     pub hub: hub::Hub,
+    /// The streams' reads of the store, those woken together made together.
+    pub stream_reads: stream::Reads,
     /// Routes new notifications to devices, beside the requests.
     pub deliveries: delivery::Deliveries,
     /// Seals stream ids and page cursors.
@@ -112,8 +114,22 @@ impl AppState {
         let deliveries =
             delivery::Deliveries::start(store.clone(), hub.clone(), preferences.clone(), config.presence_ttl, gateway);
         let seal = seal::Seal::new(&config.jwt_secret);
+        // As many reads in flight as cores: the rest of the pool serves pages.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stream_reads = stream::Reads::start(store.clone(), stream::BATCH, cores.clamp(2, 8));
         let webhook = config.webhook.clone().map(|w| webhook::start(store.clone(), w)).transpose()?;
-        Ok(AppState { store, auth, config: Arc::new(config), hub, deliveries, seal, webhook, preferences, bus })
+        Ok(AppState {
+            store,
+            auth,
+            config: Arc::new(config),
+            hub,
+            stream_reads,
+            deliveries,
+            seal,
+            webhook,
+            preferences,
+            bus,
+        })
     }
 }
 

@@ -295,16 +295,7 @@ async fn stream(
                 None => StreamPosition::decode(&v),
             }
         });
-    let events = crate::stream::open(
-        state.seal.clone(),
-        state.store.clone(),
-        state.hub.clone(),
-        user,
-        device,
-        resume,
-        state.config.stream_keep_alive,
-    )
-    .await?;
+    let events = crate::stream::open(&state, user, device, resume).await?;
     // Tells nginx (and proxies that follow it) not to buffer the stream,
     // even where its config forgot `proxy_buffering off`.
     Ok(([("x-accel-buffering", "no")], events))

@@ -298,3 +298,84 @@ async fn a_stream_after_another_request_on_a_kept_alive_connection_still_streams
     assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
     s.ingest_ok(event("kept-1", "mention", "u-1", &["u-kept"])).await;
 }
+
+/// What the store read answers, comparable: notification ids and read
+/// states, change ids, counts.
+fn digest(found: &bell_server::store::StreamRead) -> Value {
+    json!({
+        "notifications": found.notifications.iter().map(|n| json!([n.id, n.read_at])).collect::<Vec<_>>(),
+        "changes": found.changes.iter().map(|c| json!([c.id, c.event, c.data])).collect::<Vec<_>>(),
+        "counts": found.counts,
+    })
+}
+
+#[tokio::test]
+async fn streams_read_together_get_what_each_would_read_alone() {
+    use bell_protocol::StreamPosition;
+    use bell_server::store::StreamAsk;
+    let s = TestServer::start().await;
+    let store = &s.running.state.store;
+    let start = async |user: &str| store.stream_head(user).await.unwrap();
+    let (a0, b0) = (start("u-a").await, start("u-b").await);
+    for i in 0..5 {
+        s.ingest_ok(event(&format!("a-{i}"), "mention", "u-1", &["u-a"])).await;
+    }
+    let a2 = StreamPosition { notification: a0.notification + 2, read: a0.read };
+    for i in 0..2 {
+        s.ingest_ok(event(&format!("b-{i}"), "deal.assigned", "u-1", &["u-b", "u-a"])).await;
+    }
+    let first_of_a = s.list_all("u-a", "tab=general").await.last().unwrap()["id"].as_str().unwrap().to_owned();
+    s.post_as("u-a", &format!("/v1/notifications/{first_of_a}/read"), None).await;
+    s.post_as("u-b", "/v1/notifications/read-all", Some(json!({"tab": "general"}))).await;
+    let b_now = start("u-b").await;
+
+    // The same user twice at different positions, one with nothing new, one
+    // asking for counts only, and more rows than the limit (3).
+    let asks: Vec<StreamAsk> = [
+        ("u-a", a0, false),
+        ("u-b", b0, false),
+        ("u-a", a2, false),
+        ("u-c", start("u-c").await, true),
+        ("u-b", b_now, false),
+    ]
+    .into_iter()
+    .map(|(user, from, counts)| StreamAsk { user: user.into(), from, counts })
+    .collect();
+    let now = bell_server::clock::now_ms();
+    let together = store.stream_since_many(&asks, 3, now).await.unwrap();
+    assert_eq!(together.len(), asks.len());
+    for (ask, found) in asks.iter().zip(&together) {
+        let alone = store.stream_since(&ask.user, ask.from, 3, now, ask.counts).await.unwrap();
+        assert_eq!(digest(found), digest(&alone), "{} from {:?}", ask.user, ask.from);
+    }
+    // Not vacuous: the asks found different things.
+    let found: Vec<(usize, usize, bool)> =
+        together.iter().map(|f| (f.notifications.len(), f.changes.len(), f.counts.is_some())).collect();
+    assert_eq!(found, [(3, 1, true), (2, 1, true), (3, 1, true), (0, 0, true), (0, 0, false)]);
+}
+
+#[tokio::test]
+async fn streams_woken_by_one_event_each_get_only_their_own() {
+    let s = TestServer::start().await;
+    let users: Vec<String> = (0..40).map(|i| format!("u-fan-{i:02}")).collect();
+    s.ingest_ok(event("fan-before", "mention", "u-1", &["u-fan-00"])).await;
+    let mut streams = Vec::new();
+    // The first user in two tabs.
+    for user in users.iter().chain(&users[..1]) {
+        let mut stream = Stream::open(&s, user, None).await;
+        assert_eq!(stream.next().await.event, "counts");
+        streams.push((user, stream));
+    }
+    let recipients: Vec<&str> = users.iter().map(String::as_str).collect();
+    s.ingest_ok(event("fan-1", "deal.assigned", "u-1", &recipients)).await;
+    for (user, stream) in &mut streams {
+        let n = stream.next().await;
+        assert_eq!((n.event.as_str(), &n.data["kind"]), ("notification", &json!("deal.assigned")), "{user}");
+        let mine = s.list_all(user, "tab=general").await;
+        assert_eq!(n.data["id"], mine[0]["id"], "{user} got its own copy");
+        let unread = if *user == "u-fan-00" { 2 } else { 1 };
+        let c = stream.next().await;
+        assert_eq!((c.event.as_str(), &c.data["total"]), ("counts", &json!(unread)), "{user}");
+        assert!(stream.try_next(Duration::from_millis(50)).await.is_none(), "{user}: nothing else");
+    }
+}

@@ -54,7 +54,7 @@ pub use feed::ListQuery;
 pub use ingest::{Ingested, SeedRow};
 pub use partitions::{PARTITION_MS, PartitionUpkeep};
 pub use push_outbox::{NewPush, QueuedPush};
-pub use replay::LoggedChange;
+pub use replay::{LoggedChange, StreamAsk, StreamRead};
 
 use ingest::{IngestJob, MAX_INGEST_BATCH, ingest_loop};
 use partitions::upkeep_partitions;

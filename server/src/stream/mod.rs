@@ -6,25 +6,28 @@
 //! read serves a reconnect with `Last-Event-ID` (also after a restart, since
 //! positions are database ids), so live delivery and replay cannot diverge.
 
+mod reads;
+
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bell_protocol::StreamPosition;
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::clock::now_ms;
-use crate::hub::{Hub, Signal, Subscription};
+use crate::AppState;
+use crate::hub::{Signal, Subscription};
 use crate::seal::Seal;
-use crate::store::Store;
+pub use reads::Reads;
 
 /// Most items of each kind sent per wake-up; more follow without waiting.
-const BATCH: u32 = 200;
+pub const BATCH: u32 = 200;
 
 struct Connection {
     seal: Seal,
-    store: Store,
-    user: String,
+    reads: Reads,
+    user: Arc<str>,
     position: StreamPosition,
     wakes: Subscription,
     /// Read the store without waiting first (start, replay, or a full batch).
@@ -52,11 +55,10 @@ impl Connection {
                 }
             }
             self.read_now = false;
-            let now = now_ms();
             let first = !self.started;
             // Boxed: only while reading. Inline, the read's state would be
             // part of every idle stream's memory.
-            let read = Box::pin(self.store.stream_since(&self.user, self.position, BATCH, now, first));
+            let read = Box::pin(self.reads.read(self.user.clone(), self.position, first));
             let found = match read.await {
                 Ok(found) => found,
                 Err(e) => {
@@ -96,26 +98,25 @@ fn event(name: &str, id: String, data: &impl serde::Serialize) -> Event {
 
 /// The event stream of `user`, from `resume` (a `Last-Event-ID`) or from now.
 pub async fn open(
-    seal: Seal,
-    store: Store,
-    hub: Hub,
+    state: &AppState,
     user: String,
     device: Option<String>,
     resume: Option<StreamPosition>,
-    keep_alive: Duration,
-) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>> {
     // Subscribe before reading the head: nothing can fall between the two.
-    let wakes = hub.subscribe(&user, device.as_deref());
-    let head = store.stream_head(&user).await?;
+    let wakes = state.hub.subscribe(&user, device.as_deref());
+    let head = state.store.stream_head(&user).await?;
     // A position past the newest ids (made up, or from a database since
     // reset) would wait for ids that never come: it starts at the head.
     let position = match resume {
         Some(p) => StreamPosition { notification: p.notification.min(head.notification), read: p.read.min(head.read) },
         None => head,
     };
-    let connection = Connection { seal, store, user, position, wakes, read_now: true, started: false };
+    let user = Arc::from(user);
+    let (seal, reads) = (state.seal.clone(), state.stream_reads.clone());
+    let connection = Connection { seal, reads, user, position, wakes, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.config.stream_keep_alive)))
 }
