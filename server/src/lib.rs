@@ -56,6 +56,8 @@ pub struct AppState {
     pub hub: hub::Hub,
     /// The streams' reads of the store, those woken together made together.
     pub stream_reads: stream::Reads,
+    /// Streams that hyper serves on a kept-alive connection (for `/healthz`).
+    pub reused_streams: stream::ReusedStreams,
     /// Routes new notifications to devices, beside the requests.
     pub deliveries: delivery::Deliveries,
     /// Seals stream ids and page cursors.
@@ -124,6 +126,7 @@ impl AppState {
             config: Arc::new(config),
             hub,
             stream_reads,
+            reused_streams: stream::ReusedStreams::default(),
             deliveries,
             seal,
             webhook,

@@ -123,6 +123,27 @@ async fn behind_nginx(env: &[(&str, &str)]) {
     let first = stream.next_of("notification").await;
     assert_eq!(first.data["kind"], "mention");
 
+    // nginx keeps connections to the instances alive for requests, but
+    // gives each stream a fresh one, which the lean writer serves.
+    for _ in 0..6 {
+        ServerProcess::general_page(&client, &proxy, &user).await;
+    }
+    let mut more = Vec::new();
+    for _ in 0..3 {
+        let mut s = Stream::open_at(&client, &proxy, &user, None).await;
+        assert_eq!(s.next().await.event, "counts");
+        more.push(s);
+    }
+    let (mut streams, mut reused) = (0, 0);
+    for instance in [&a, &b] {
+        let health: serde_json::Value =
+            client.get(format!("{}/healthz", instance.base)).send().await.unwrap().json().await.unwrap();
+        streams += health["streams"].as_u64().unwrap();
+        reused += health["streams_on_reused_connections"].as_u64().unwrap();
+    }
+    assert_eq!((streams, reused), (4, 0), "4 streams, none on a kept-alive connection");
+    drop(more);
+
     // A rolling restart: stop A, start it again, then the same with B.
     // Events keep being accepted; the stream held by a stopped instance
     // ends and the client resumes through nginx from the last id it saw, as

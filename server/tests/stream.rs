@@ -263,6 +263,7 @@ async fn a_stream_on_a_fresh_connection_is_chunked_and_leaves_the_hub_when_the_c
     assert!(head.contains("content-type: text/event-stream"), "{head}");
     assert!(head.contains("transfer-encoding: chunked") && head.contains("x-accel-buffering: no"), "{head}");
     assert_eq!(s.running.state.hub.subscribers(), 1);
+    assert_eq!(s.running.state.reused_streams.get(), 0, "the lean writer's");
     // Gone without a word: its place in the hub goes at once, not at the next keep-alive.
     drop(socket);
     for _ in 0..100 {
@@ -297,6 +298,17 @@ async fn a_stream_after_another_request_on_a_kept_alive_connection_still_streams
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
     s.ingest_ok(event("kept-1", "mention", "u-1", &["u-kept"])).await;
+    // Served, but by hyper with its buffers: `/healthz` counts it.
+    let (_, health) = s.call(reqwest::Method::GET, "/healthz", None, None).await;
+    assert_eq!((&health["streams"], &health["streams_on_reused_connections"]), (&json!(1), &json!(1)));
+    drop(_socket);
+    for _ in 0..100 {
+        if s.running.state.reused_streams.get() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(s.running.state.reused_streams.get(), 0, "uncounted when it closes");
 }
 
 /// What the store read answers, comparable: notification ids and read

@@ -13,6 +13,11 @@
 mod first;
 mod stream_writer;
 
+/// Marks a stream request written by the lean writer (a fresh connection);
+/// without it, hyper serves the stream on a connection it kept alive.
+#[derive(Clone, Copy, Debug)]
+pub struct LeanWriter;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -15,7 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
 
-pub async fn serve(mut socket: TcpStream, request: http::Request<Body>, router: Router) {
+pub async fn serve(mut socket: TcpStream, mut request: http::Request<Body>, router: Router) {
+    request.extensions_mut().insert(super::LeanWriter);
     let Ok(response) = router.oneshot(request).await;
     let (parts, body) = response.into_parts();
     // A body of known length (an error answer) goes as it is; a stream in chunks.

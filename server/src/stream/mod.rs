@@ -21,6 +21,31 @@ use crate::hub::{Signal, Subscription};
 use crate::seal::Seal;
 pub use reads::Reads;
 
+/// How many streams hyper serves on a connection it kept alive after
+/// another request, where the lean writer (`serve/`) cannot take them.
+#[derive(Clone, Default)]
+pub struct ReusedStreams(Arc<std::sync::atomic::AtomicUsize>);
+
+impl ReusedStreams {
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count(&self) -> CountedStream {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        CountedStream(self.0.clone())
+    }
+}
+
+/// One of [`ReusedStreams`], until the stream ends.
+struct CountedStream(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for CountedStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Most items of each kind sent per wake-up; more follow without waiting.
 pub const BATCH: u32 = 200;
 
@@ -30,6 +55,8 @@ struct Connection {
     user: Arc<str>,
     position: StreamPosition,
     wakes: Subscription,
+    /// Counted while open, when hyper serves it on a kept-alive connection.
+    _reused: Option<CountedStream>,
     /// Read the store without waiting first (start, replay, or a full batch).
     read_now: bool,
     started: bool,
@@ -96,12 +123,14 @@ fn event(name: &str, id: String, data: &impl serde::Serialize) -> Event {
     Event::default().event(name).id(id.clone()).json_data(data).unwrap_or_else(|_| Event::default().event(name).id(id))
 }
 
-/// The event stream of `user`, from `resume` (a `Last-Event-ID`) or from now.
+/// The event stream of `user`, from `resume` (a `Last-Event-ID`) or from now;
+/// `lean`: written by `serve`'s lean writer (else hyper's, counted).
 pub async fn open(
     state: &AppState,
     user: String,
     device: Option<String>,
     resume: Option<StreamPosition>,
+    lean: bool,
 ) -> anyhow::Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>> {
     // Subscribe before reading the head: nothing can fall between the two.
     let wakes = state.hub.subscribe(&user, device.as_deref());
@@ -114,7 +143,8 @@ pub async fn open(
     };
     let user = Arc::from(user);
     let (seal, reads) = (state.seal.clone(), state.stream_reads.clone());
-    let connection = Connection { seal, reads, user, position, wakes, read_now: true, started: false };
+    let _reused = (!lean).then(|| state.reused_streams.count());
+    let connection = Connection { seal, reads, user, position, wakes, _reused, read_now: true, started: false };
     let events = stream::unfold(connection, |mut c| async move { c.next_events().await.map(|e| (e, c)) })
         .flat_map(stream::iter)
         .map(Ok);
