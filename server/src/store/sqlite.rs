@@ -131,6 +131,9 @@ mod tests {
         let (largest, commits) = steady_load(64, 3_000).await;
         let written = commits as u64 * 4096;
         assert!(written > 40 * 256 * 1024, "too little was written to tell: {commits} commits");
-        assert!(largest < written / 2, "the WAL grew to {largest} B of {written} B written");
+        // Without the RESTART it grows to about three times what was
+        // written (each commit appends more than its row's page); with it,
+        // a third to two thirds, with the machine busy.
+        assert!(largest < written, "the WAL grew to {largest} B of {written} B written");
     }
 }
