@@ -176,8 +176,8 @@ async fn main() -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    let fanout_raw = std::mem::take(&mut *clock.latencies.lock().unwrap());
-    let fanout_latencies: Vec<Duration> = fanout_raw.into_iter().map(|(_, l)| l).collect();
+    let fanout_latencies: Vec<Duration> =
+        std::mem::take(&mut *clock.latencies.lock().unwrap()).into_iter().map(|(_, l)| l).collect();
     let fanout_delivered = fanout_latencies.len();
     let first_arrival = fanout_latencies.iter().min().copied().unwrap_or_default();
     answered.sort();
@@ -216,12 +216,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         format!("| events posted / accepted / delivered to their stream | {events} / {accepted} / {received} |"),
         format!("| offered ingest rate | {offered:.0} events/s for {seconds} s |"),
-        format!(
-            "| ingest-to-client latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
-            s.p50.as_secs_f64() * 1e3,
-            s.p99.as_secs_f64() * 1e3,
-            s.max.as_secs_f64() * 1e3
-        ),
+        format!("| ingest-to-client latency p50 / p99 / max | {} ms |", in_ms(&s)),
         format!(
             "| server CPU while loaded (all server processes) | {:.0}% of one core ({:.0} µs per event, incl. its stream's read) |",
             server_cpu / load_started.elapsed().as_secs_f64() * 100.0,
@@ -234,10 +229,8 @@ async fn main() -> anyhow::Result<()> {
             format!("| SQLite files after the load: WAL / database | {wal_mib} / {db_mib} MiB |")
         },
         format!(
-            "| fan-out: {fanouts} events to {fanout_width} users each, delivered / p50 / p99 / max | {fanout_delivered} / {:.1} / {:.1} / {:.1} ms |",
-            f.p50.as_secs_f64() * 1e3,
-            f.p99.as_secs_f64() * 1e3,
-            f.max.as_secs_f64() * 1e3
+            "| fan-out: {fanouts} events to {fanout_width} users each, delivered / p50 / p99 / max | {fanout_delivered} / {} ms |",
+            in_ms(&f)
         ),
         format!(
             "| fan-out: its event answered (1,000 rows stored) p50 / first stream reached | {:.1} / {:.1} ms |",
@@ -255,4 +248,10 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(received == accepted, "{} accepted notifications never reached their stream", accepted - received);
     anyhow::ensure!(fanout_delivered == fanouts * fanout_width, "fan-out: {fanout_delivered} deliveries");
     Ok(())
+}
+
+/// p50 / p99 / max in milliseconds.
+fn in_ms(s: &common::Stats) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    format!("{:.1} / {:.1} / {:.1}", ms(s.p50), ms(s.p99), ms(s.max))
 }
